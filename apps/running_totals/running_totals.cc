@@ -1,0 +1,36 @@
+#include "apps/running_totals/running_totals.h"
+
+namespace brook::demo {
+
+Topology build_running_totals(const std::string& input_topic, const std::string& output_topic,
+                              TotalsObserver observer) {
+  StreamsBuilder builder;
+  auto totals =
+      builder.stream<std::string, PurchaseEvent>(input_topic)
+          .select_key([](const std::string&, const PurchaseEvent& p) { return p.product_id; })
+          .map_values([](const PurchaseEvent& p) {
+            return RunningTotal{p.transaction_time.value_or(""), p.product_id, 1, p.quantity,
+                                p.total_purchase};
+          })
+          .group_by_key(Grouped::as("running-totals"))
+          .reduce(
+              [](RunningTotal total, const RunningTotal& next) {
+                // The format sorts as time does: keep the latest event time.
+                if (next.event_time > total.event_time) total.event_time = next.event_time;
+                total.transactions += next.transactions;
+                total.quantities += next.quantities;
+                total.sales += next.sales;
+                return total;
+              },
+              Materialized::as("running-totals-store"))
+          .to_stream();
+  if (observer) {
+    totals.peek([observer](const std::string&, const RunningTotal& t) { observer(t); })
+        .to(output_topic);
+  } else {
+    totals.to(output_topic);
+  }
+  return builder.build();
+}
+
+}  // namespace brook::demo

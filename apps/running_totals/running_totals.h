@@ -1,0 +1,39 @@
+// The running-totals workload: purchases -> re-key by product_id -> group ->
+// reduce into {event_time, product_id, transactions, quantities, sales} ->
+// output topic, keyed by product_id. Sales are summed in integer cents.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "brook/brook.h"
+
+namespace brook::demo {
+
+// The fields of a purchase the workload needs; any other field is ignored, and a
+// purchase missing one of the required three is skipped as malformed.
+struct PurchaseEvent {
+  std::optional<std::string> transaction_time;
+  std::string product_id;
+  int64_t quantity = 0;
+  Cents total_purchase;
+};
+BROOK_JSON(PurchaseEvent, transaction_time, product_id, quantity, total_purchase)
+
+struct RunningTotal {
+  std::string event_time;  // transaction_time of the latest purchase
+  std::string product_id;
+  int64_t transactions = 0;
+  int64_t quantities = 0;
+  Cents sales;
+};
+BROOK_JSON(RunningTotal, event_time, product_id, transactions, quantities, sales)
+
+// Called for every total written (e.g. to print a live table); may be empty.
+using TotalsObserver = std::function<void(const RunningTotal&)>;
+
+Topology build_running_totals(const std::string& input_topic, const std::string& output_topic,
+                              TotalsObserver observer = {});
+
+}  // namespace brook::demo

@@ -1,0 +1,35 @@
+// Writes the demo topics with a SalesModel: the product catalogue once (keyed by
+// product_id), then purchases (no key, spread round-robin over the partitions)
+// and restocking events (keyed by product_id), at a given rate. Blocking; stops
+// after `purchases` purchases (0 = until `stop` is set).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "brook/status.h"
+
+namespace brook::demo {
+
+struct GeneratorOptions {
+  std::string bootstrap_servers;
+  std::string products_topic = "demo.products";
+  std::string purchases_topic = "demo.purchases";
+  std::string inventories_topic = "demo.inventories";
+  int64_t purchases = 0;     // 0: forever
+  double rate = 0;           // purchases per second; 0: as fast as possible
+  uint64_t seed = 0;         // 0: from the clock
+  int64_t start_time_us = 0; // event time of the first purchase; 0: now
+  bool quiet = false;
+};
+
+struct GeneratorStats {
+  int64_t purchases = 0;
+  int64_t restocks = 0;
+};
+
+Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
+                GeneratorStats* stats);
+
+}  // namespace brook::demo

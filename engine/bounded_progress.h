@@ -1,0 +1,42 @@
+// BoundedProgress: for a bounded run (stop.at.end), the offset each input
+// partition must be processed up to: the end offsets seen at start, raised for
+// repartition topics by every record this process writes to them. Shared by all
+// stream threads of a KafkaStreams instance; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace brook {
+
+class BoundedProgress {
+ public:
+  void raise_target(const std::string& topic, int32_t partition, int64_t next_offset) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t& t = targets_[{topic, partition}];
+    if (next_offset > t) {
+      t = next_offset;
+      ++version_;
+    }
+  }
+  // The offset to reach; 0 (nothing to process) for a partition not known.
+  int64_t target(const std::string& topic, int32_t partition) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = targets_.find({topic, partition});
+    return it == targets_.end() ? 0 : it->second;
+  }
+  uint64_t version() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return version_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int32_t>, int64_t> targets_;
+  uint64_t version_ = 0;
+};
+
+}  // namespace brook

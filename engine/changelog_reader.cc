@@ -1,0 +1,152 @@
+#include "engine/changelog_reader.h"
+
+#include "engine/log.h"
+
+namespace brook {
+
+Status ChangelogReader::create(const StreamsConfig& config, const std::string& client_id,
+                               Metrics& metrics, std::unique_ptr<ChangelogReader>* out) {
+  std::map<std::string, std::string> props = config.client_properties(true);
+  props.erase("group.id");
+  props["client.id"] = client_id;
+  props["enable.auto.commit"] = "false";
+  props["enable.partition.eof"] = "true";
+  props["isolation.level"] = config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2
+                                 ? "read_committed"
+                                 : "read_uncommitted";
+  kafka::Conf conf;
+  Status s = kafka::make_conf(props, &conf);
+  if (!s) return s;
+  kafka::Handle rk;
+  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk);
+  if (!s) return s;
+  out->reset(new ChangelogReader(std::move(rk), metrics));
+  return Status::ok();
+}
+
+Status ChangelogReader::add(StreamTask& task, bool* needs_restore) {
+  *needs_restore = false;
+  auto checkpoint = task.checkpointed_offsets();
+  for (const StreamTask::Changelog& c : task.changelogs()) {
+    int64_t low = 0, high = 0;
+    Status s = kafka::watermarks(rk_.get(), c.topic, c.partition, &low, &high);
+    if (!s) return s;
+    auto it = checkpoint.find({c.topic, c.partition});
+    int64_t start = low;
+    if (it != checkpoint.end()) {
+      start = it->second;
+      if (start > high || start < low) {
+        // The changelog does not hold what the checkpoint says (topic recreated
+        // or truncated): the local store cannot be trusted.
+        log::warn("task {}: checkpoint of store {} is at offset {} but changelog {}-{} holds "
+                  "[{}, {}); wiping the store and restoring from scratch",
+                  task.task_id(), c.store, start, c.topic, c.partition, low, high);
+        task.wipe_store(c.store);
+        start = low;
+      }
+    }
+    if (start >= high) {
+      task.set_changelog_offset(c.topic, c.partition, high);
+      continue;
+    }
+    log::info("task {}: restoring store {} from {}-{} offsets [{}, {}) ({} records)",
+              task.task_id(), c.store, c.topic, c.partition, start, high, high - start);
+    metrics_.restore_remaining_records.fetch_add(high - start);
+    entries_[{c.topic, c.partition}] = Entry{&task, c.store, c.topic, c.partition, start, high,
+                                             start, std::chrono::steady_clock::now()};
+    *needs_restore = true;
+  }
+  return *needs_restore ? reassign() : Status::ok();
+}
+
+void ChangelogReader::remove(StreamTask& task) {
+  bool changed = false;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.task == &task) {
+      metrics_.restore_remaining_records.fetch_sub(it->second.end - it->second.next);
+      it = entries_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  if (changed) reassign();
+}
+
+Status ChangelogReader::reassign() {
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(entries_.size())));
+  for (const auto& [key, e] : entries_) {
+    rd_kafka_topic_partition_list_add(list.get(), e.topic.c_str(), e.partition)->offset = e.next;
+  }
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), entries_.empty() ? nullptr : list.get());
+  if (err) return Status::error(std::string("restore consumer assign: ") + rd_kafka_err2str(err));
+  return Status::ok();
+}
+
+void ChangelogReader::finish(std::map<Key, Entry>::iterator it,
+                             std::vector<StreamTask*>* finished) {
+  Entry& e = it->second;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - e.started)
+                .count();
+  log::info("task {}: restored store {} from {}-{}: {} records in {} ms", e.task->task_id(),
+            e.store, e.topic, e.partition, e.next - e.start, ms);
+  metrics_.restore_remaining_records.fetch_sub(std::max<int64_t>(0, e.end - e.next));
+  e.task->set_changelog_offset(e.topic, e.partition, std::max(e.next, e.end));
+  StreamTask* task = e.task;
+  entries_.erase(it);
+  for (const auto& [k, other] : entries_) {
+    if (other.task == task) return;  // still restoring another store
+  }
+  finished->push_back(task);
+}
+
+Status ChangelogReader::restore(std::chrono::milliseconds budget,
+                                std::vector<StreamTask*>* finished) {
+  if (entries_.empty()) return Status::ok();
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  bool changed = false;
+  while (!entries_.empty() && std::chrono::steady_clock::now() < deadline) {
+    kafka::Message msg(rd_kafka_consumer_poll(rk_.get(), 50));
+    if (!msg) continue;
+    auto it = entries_.find({rd_kafka_topic_name(msg->rkt), msg->partition});
+    if (it == entries_.end()) continue;
+    Entry& e = it->second;
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      e.next = std::max(e.next, msg->offset);
+      finish(it, finished);
+      changed = true;
+      continue;
+    }
+    if (msg->err) {
+      return Status::error("restoring " + e.topic + "-" + std::to_string(e.partition) + ": " +
+                           rd_kafka_message_errstr(msg.get()));
+    }
+    if (msg->offset < e.next) continue;
+    std::string_view key(static_cast<const char*>(msg->key), msg->key_len);
+    if (msg->payload) {
+      std::string_view value(static_cast<const char*>(msg->payload), msg->len);
+      e.task->restore(e.store, key, &value);
+    } else {
+      e.task->restore(e.store, key, nullptr);
+    }
+    metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
+    metrics_.restore_remaining_records.fetch_sub(1, std::memory_order_relaxed);
+    e.next = msg->offset + 1;
+    if (e.next >= e.end) {
+      finish(it, finished);
+      changed = true;
+    }
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (!entries_.empty() && now - last_progress_log_ > std::chrono::seconds(5)) {
+    last_progress_log_ = now;
+    for (const auto& [k, e] : entries_) {
+      log::info("task {}: restoring store {}: {} of {} records", e.task->task_id(), e.store,
+                e.next - e.start, e.end - e.start);
+    }
+  }
+  return changed ? reassign() : Status::ok();
+}
+
+}  // namespace brook

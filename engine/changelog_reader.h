@@ -1,0 +1,57 @@
+// ChangelogReader: restores tasks' stores from their changelog topics with a
+// dedicated consumer (no group, manual assignment), from each store's checkpoint
+// (or the beginning) up to the changelog's end offset seen when the task was
+// added. Restores in time slices so the stream thread keeps polling its group
+// consumer; logs progress and counts restored records. One per stream thread;
+// not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "brook/config.h"
+#include "brook/metrics.h"
+#include "engine/kafka_client.h"
+#include "engine/stream_task.h"
+
+namespace brook {
+
+class ChangelogReader {
+ public:
+  static Status create(const StreamsConfig& config, const std::string& client_id, Metrics& metrics,
+                       std::unique_ptr<ChangelogReader>* out);
+
+  // Registers the task's changelogs; returns false when there is nothing to
+  // restore (the task may run at once).
+  Status add(StreamTask& task, bool* needs_restore);
+  void remove(StreamTask& task);
+  // Restores for at most `budget`; the tasks that finished.
+  Status restore(std::chrono::milliseconds budget, std::vector<StreamTask*>* finished);
+  bool idle() const { return entries_.empty(); }
+
+ private:
+  struct Entry {
+    StreamTask* task;
+    std::string store;
+    std::string topic;
+    int32_t partition;
+    int64_t next;  // next offset to apply
+    int64_t end;   // restore up to here (exclusive)
+    int64_t start;
+    std::chrono::steady_clock::time_point started;
+  };
+  using Key = std::pair<std::string, int32_t>;
+
+  ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
+  Status reassign();
+  void finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished);
+
+  kafka::Handle rk_;
+  Metrics& metrics_;
+  std::map<Key, Entry> entries_;
+  std::chrono::steady_clock::time_point last_progress_log_{};
+};
+
+}  // namespace brook

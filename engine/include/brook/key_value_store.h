@@ -1,0 +1,68 @@
+// KeyValueStore<K,V>: typed access to a task's key-value store, serializing keys
+// and values with Serde<K>/Serde<V> around the byte-level store stack
+// (Caching(Changelogging(RocksDB))). A light handle: the task owns the store.
+// Not thread-safe; use it on the task's thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brook/record.h"
+#include "brook/serde.h"
+#include "state/key_value_bytes_store.h"
+
+namespace brook {
+
+template <class K, class V>
+class KeyValueStore {
+ public:
+  explicit KeyValueStore(state::KeyValueBytesStore& store) : store_(&store) {}
+
+  const std::string& name() const { return store_->name(); }
+
+  bool get(const K& key, V& out) {
+    Serde<K>::serialize(key, key_buf_);
+    if (!store_->get(key_buf_, &value_buf_)) return false;
+    if (!Serde<V>::deserialize(value_buf_.data(), value_buf_.size(), out)) {
+      throw state::StateStoreError("store '" + store_->name() + "' holds a value that " +
+                                   Serde<V>::name() + " cannot read");
+    }
+    return true;
+  }
+  std::optional<V> get(const K& key) {
+    V v{};
+    if (!get(key, v)) return std::nullopt;
+    return v;
+  }
+  void put(const K& key, const V& value) {
+    Serde<K>::serialize(key, key_buf_);
+    Serde<V>::serialize(value, value_buf_);
+    store_->put(key_buf_, value_buf_);
+  }
+  void remove(const K& key) {
+    Serde<K>::serialize(key, key_buf_);
+    store_->remove(key_buf_);
+  }
+  // Every entry, in the order of the serialized keys.
+  std::vector<KeyValue<K, V>> all() {
+    std::vector<KeyValue<K, V>> out;
+    store_->for_each([&](std::string_view k, std::string_view v) {
+      KeyValue<K, V> kv{};
+      if (Serde<K>::deserialize(k.data(), k.size(), kv.key) &&
+          Serde<V>::deserialize(v.data(), v.size(), kv.value)) {
+        out.push_back(std::move(kv));
+      }
+      return true;
+    });
+    return out;
+  }
+  uint64_t approximate_num_entries() { return store_->approximate_num_entries(); }
+
+ private:
+  state::KeyValueBytesStore* store_;
+  std::string key_buf_;
+  std::string value_buf_;
+};
+
+}  // namespace brook

@@ -1,0 +1,35 @@
+// Metrics: process-wide counters of a KafkaStreams instance (or a test driver),
+// updated by stream threads with relaxed atomics and read at any time from any
+// thread. Names follow Kafka Streams' metric names where one exists.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace brook {
+
+struct Metrics {
+  std::atomic<int64_t> process_total{0};                // records processed by source nodes
+  std::atomic<int64_t> deserialization_errors_total{0};  // records skipped or dead-lettered
+  std::atomic<int64_t> dropped_records_total{0};        // e.g. null keys at aggregations
+  std::atomic<int64_t> commit_total{0};
+  std::atomic<int64_t> restore_records_total{0};
+  std::atomic<int64_t> restore_remaining_records{0};    // being restored right now
+  std::atomic<int64_t> produce_total{0};
+  std::atomic<int64_t> rebalance_total{0};
+
+  std::map<std::string, int64_t> snapshot() const {
+    return {{"process-total", process_total.load()},
+            {"deserialization-errors-total", deserialization_errors_total.load()},
+            {"dropped-records-total", dropped_records_total.load()},
+            {"commit-total", commit_total.load()},
+            {"restore-records-total", restore_records_total.load()},
+            {"restore-remaining-records", restore_remaining_records.load()},
+            {"produce-total", produce_total.load()},
+            {"rebalance-total", rebalance_total.load()}};
+  }
+};
+
+}  // namespace brook

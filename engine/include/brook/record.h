@@ -1,0 +1,45 @@
+// Record<K,V>: one record flowing through a topology — key, value, timestamp and
+// headers — and the small value types the DSL passes around (KeyValue, Change).
+// Plain values; copy freely, share between threads only as const.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace brook {
+
+// Kafka record headers, in order; empty (and allocation-free) for most records.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+template <class K, class V>
+struct Record {
+  K key;
+  V value;
+  int64_t timestamp = 0;
+  Headers headers;
+
+  template <class V2>
+  Record<K, V2> with_value(V2 v) const {
+    return Record<K, V2>{key, std::move(v), timestamp, headers};
+  }
+};
+
+template <class K, class V>
+struct KeyValue {
+  K key;
+  V value;
+};
+template <class K, class V>
+KeyValue(K, V) -> KeyValue<K, V>;
+
+// What a KTable forwards: the new value of a key, or nullopt when the key was
+// deleted (a tombstone).
+template <class V>
+struct Change {
+  std::optional<V> new_value;
+};
+
+}  // namespace brook

@@ -1,0 +1,227 @@
+// Topology: the immutable description of a stream-processing program — source,
+// processor and sink node definitions, the edges between them and their state
+// stores — built by the DSL (StreamsBuilder::build) or by hand with the
+// low-level API below. The engine splits it into sub-topologies at repartition
+// topics and instantiates each sub-topology once per partition (a task).
+// Build it on one thread; once handed to KafkaStreams it is only read.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "brook/processor.h"
+#include "brook/serde.h"
+
+namespace brook {
+
+// A topology that cannot run (unknown parent, duplicate name, type mismatch).
+class TopologyError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+// Uses the Kafka record's own timestamp.
+struct RecordTimestamp {
+  template <class K, class V>
+  int64_t operator()(const K&, const V&, int64_t record_timestamp) const {
+    return record_timestamp;
+  }
+};
+
+template <class K, class V, class Extractor = RecordTimestamp>
+class SourceNode final : public SourceNodeBase, public Emitter<K, V> {
+ public:
+  SourceNode(std::string name, Extractor extractor)
+      : SourceNodeBase(std::move(name)), extractor_(std::move(extractor)) {}
+
+  void process_raw(const RawRecord& raw) override {
+    if (!Serde<K>::deserialize(raw.key, raw.key_size, record_.key)) {
+      task().on_deserialization_error(raw, "key");
+      return;
+    }
+    if (!Serde<V>::deserialize(raw.value, raw.value_size, record_.value)) {
+      task().on_deserialization_error(raw, "value");
+      return;
+    }
+    record_.timestamp = extractor_(record_.key, record_.value, raw.timestamp);
+    if (record_.timestamp < 0) {
+      task().on_dropped_record(name(), "negative timestamp");
+      return;
+    }
+    if (raw.headers) {
+      record_.headers = *raw.headers;
+    } else if (!record_.headers.empty()) {
+      record_.headers.clear();
+    }
+    task().record_time().timestamp = record_.timestamp;
+    this->forward(record_);
+  }
+
+ private:
+  Extractor extractor_;
+  Record<K, V> record_;  // reused, so strings keep their capacity
+};
+
+template <class K, class V>
+class SinkNode final : public NodeBase, public Input<K, V> {
+ public:
+  SinkNode(std::string name, std::string topic, bool internal)
+      : NodeBase(std::move(name)), topic_(std::move(topic)), internal_(internal) {}
+
+  void init(TaskContext& task) override {
+    NodeBase::init(task);
+    resolved_ = task.resolve_topic(topic_, internal_);
+  }
+  void process(const Record<K, V>& r) override {
+    Serde<K>::serialize(r.key, key_);
+    Serde<V>::serialize(r.value, value_);
+    task().send(OutgoingRecord{resolved_, key_, value_, r.timestamp, &r.headers});
+  }
+
+ private:
+  std::string topic_;
+  bool internal_;
+  std::string resolved_;
+  std::string key_, value_;  // reused buffers
+};
+
+class Topology {
+ public:
+  enum class NodeKind { kSource, kProcessor, kSink };
+
+  struct NodeDef {
+    NodeKind kind = NodeKind::kProcessor;
+    std::string name;
+    std::vector<std::string> predecessors;
+    std::vector<std::string> successors;  // filled in by add_node
+    std::vector<std::string> topics;      // a source's topics, or a sink's one topic
+    bool internal_topics = false;         // repartition topics (application.id-prefixed)
+    std::vector<std::string> stores;
+    std::function<std::unique_ptr<NodeBase>()> create;
+    // Wires `child` below `self`; knows self's output types. Null for sinks.
+    std::function<void(NodeBase& self, NodeBase& child)> connect;
+  };
+
+  struct StoreDef {
+    std::string name;
+    bool persistent = true;  // RocksDB; false: in-memory
+    bool logging = true;     // changelog topic <application.id>-<name>-changelog
+    bool caching = true;
+  };
+
+  struct Subtopology {
+    int id = 0;
+    std::vector<const NodeDef*> nodes;  // in insertion order
+    std::vector<std::string> source_topics;
+    std::vector<std::string> internal_source_topics;
+    std::vector<std::string> sink_topics;
+    std::vector<std::string> internal_sink_topics;
+    std::vector<std::string> stores;
+  };
+
+  Topology() = default;
+  Topology(Topology&&) = default;
+  Topology& operator=(Topology&&) = default;
+
+  // --- The low-level API ---------------------------------------------------
+  template <class K, class V, class Extractor = RecordTimestamp>
+  Topology& add_source(const std::string& name, std::vector<std::string> topics,
+                       Extractor extractor = {}) {
+    return add_source_node<K, V>(name, std::move(topics), false, std::move(extractor));
+  }
+
+  // `supplier()` returns a new std::unique_ptr<Processor<KIn,VIn,KOut,VOut>> per task.
+  template <class KIn, class VIn, class KOut, class VOut, class Supplier>
+  Topology& add_processor(const std::string& name, Supplier supplier,
+                          std::vector<std::string> parents) {
+    NodeDef d;
+    d.kind = NodeKind::kProcessor;
+    d.name = name;
+    d.predecessors = std::move(parents);
+    d.create = [name, supplier]() -> std::unique_ptr<NodeBase> {
+      return std::make_unique<ProcessorNode<KIn, VIn, KOut, VOut>>(name, supplier());
+    };
+    d.connect = connector<KOut, VOut>();
+    add_node(std::move(d));
+    return *this;
+  }
+
+  template <class K, class V>
+  Topology& add_sink(const std::string& name, const std::string& topic,
+                     std::vector<std::string> parents) {
+    return add_sink_node<K, V>(name, topic, std::move(parents), false);
+  }
+
+  // Adds a store and connects it to the named processors.
+  Topology& add_state_store(StoreDef store, const std::vector<std::string>& processors);
+  Topology& connect_processor_and_store(const std::string& processor, const std::string& store);
+
+  // Sub-topologies, nodes, topics and stores, in Kafka Streams' format.
+  std::string describe() const;
+
+  // --- Used by the DSL and the engine ---------------------------------------
+  template <class K, class V, class Extractor = RecordTimestamp>
+  Topology& add_source_node(const std::string& name, std::vector<std::string> topics,
+                            bool internal, Extractor extractor = {}) {
+    NodeDef d;
+    d.kind = NodeKind::kSource;
+    d.name = name;
+    d.topics = std::move(topics);
+    d.internal_topics = internal;
+    d.create = [name, extractor]() -> std::unique_ptr<NodeBase> {
+      return std::make_unique<SourceNode<K, V, Extractor>>(name, extractor);
+    };
+    d.connect = connector<K, V>();
+    add_node(std::move(d));
+    return *this;
+  }
+  template <class K, class V>
+  Topology& add_sink_node(const std::string& name, const std::string& topic,
+                          std::vector<std::string> parents, bool internal) {
+    NodeDef d;
+    d.kind = NodeKind::kSink;
+    d.name = name;
+    d.topics = {topic};
+    d.internal_topics = internal;
+    d.predecessors = std::move(parents);
+    d.create = [name, topic, internal]() -> std::unique_ptr<NodeBase> {
+      return std::make_unique<SinkNode<K, V>>(name, topic, internal);
+    };
+    add_node(std::move(d));
+    return *this;
+  }
+  // A node of any kind whose `create` and `connect` the caller provides.
+  void add_node(NodeDef def);
+
+  template <class K, class V>
+  static std::function<void(NodeBase&, NodeBase&)> connector() {
+    return [](NodeBase& self, NodeBase& child) {
+      auto* emitter = dynamic_cast<Emitter<K, V>*>(&self);
+      auto* input = dynamic_cast<Input<K, V>*>(&child);
+      if (emitter == nullptr || input == nullptr) {
+        throw TopologyError("node '" + child.name() + "' cannot take the records that '" +
+                            self.name() + "' forwards (key or value types differ)");
+      }
+      emitter->add_child(input);
+    };
+  }
+
+  const std::vector<NodeDef>& nodes() const { return nodes_; }
+  const NodeDef* find_node(const std::string& name) const;
+  const std::vector<StoreDef>& stores() const { return stores_; }
+  const StoreDef* find_store(const std::string& name) const;
+  std::vector<Subtopology> subtopologies() const;
+  // Changelog topic name (without the application.id prefix) of a logged store.
+  static std::string changelog_topic(const std::string& store) { return store + "-changelog"; }
+
+ private:
+  std::vector<NodeDef> nodes_;
+  std::map<std::string, size_t> index_;
+  std::vector<StoreDef> stores_;
+};
+
+}  // namespace brook

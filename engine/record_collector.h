@@ -1,0 +1,29 @@
+// RecordCollector: where a task's sink nodes and changelogging stores send
+// records. The stream thread implements it on its Kafka producer
+// (StreamsProducer); the TopologyTestDriver captures records in memory.
+// Used on the owning thread only.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "brook/processor.h"
+
+namespace brook {
+
+class RecordCollector {
+ public:
+  virtual ~RecordCollector() = default;
+  // `partition < 0`: by key (murmur2, as Kafka's Java clients), or any partition
+  // for a null key.
+  virtual void send(const OutgoingRecord& record, int32_t partition) = 0;
+};
+
+// Kafka's default partitioner hash (murmur2), so keys land where Java clients and
+// Kafka Streams put them.
+uint32_t murmur2(const char* data, size_t size);
+inline int32_t partition_for_key(const char* data, size_t size, int32_t partitions) {
+  return static_cast<int32_t>((murmur2(data, size) & 0x7fffffff) % static_cast<uint32_t>(partitions));
+}
+
+}  // namespace brook

@@ -1,0 +1,277 @@
+#include "engine/stream_task.h"
+
+#include <filesystem>
+
+#include "state/changelogging_store.h"
+#include "state/in_memory_store.h"
+#include "state/rocksdb_store.h"
+
+namespace brook {
+
+// Sends a store's writes to its changelog partition (the task's partition).
+class StreamTask::Writer final : public state::ChangelogWriter {
+ public:
+  Writer(RecordCollector& collector, std::string topic, int32_t partition)
+      : collector_(collector), topic_(std::move(topic)), partition_(partition) {}
+  void log(std::string_view key, const std::string_view* value, int64_t timestamp) override {
+    OutgoingRecord r;
+    r.topic = topic_;
+    r.key = key;
+    if (value) r.value = *value;
+    r.timestamp = timestamp;
+    collector_.send(r, partition_);
+  }
+
+ private:
+  RecordCollector& collector_;
+  std::string topic_;
+  int32_t partition_;
+};
+
+struct StreamTask::StoreStack {
+  const Topology::StoreDef* def = nullptr;
+  std::unique_ptr<Writer> writer;
+  std::unique_ptr<state::KeyValueBytesStore> top;
+  state::KeyValueBytesStore* bottom = nullptr;  // below changelogging and cache
+  state::CachingStore* cache = nullptr;
+  bool persistent = false;
+};
+
+StreamTask::StreamTask(TaskId id, const Topology& topology,
+                       const Topology::Subtopology& subtopology, const TaskOptions& options,
+                       RecordCollector& collector, std::unique_ptr<state::TaskDirectory> directory,
+                       const state::RocksDbResources* rocksdb, state::ThreadCache& cache,
+                       Metrics& metrics)
+    : id_(id),
+      id_str_(id.str()),
+      topology_(topology),
+      subtopology_(subtopology),
+      options_(options),
+      collector_(collector),
+      directory_(std::move(directory)),
+      rocksdb_(rocksdb),
+      cache_(cache),
+      metrics_(metrics) {}
+
+StreamTask::~StreamTask() {
+  if (!closed_) close(false);
+}
+
+void StreamTask::initialize() {
+  std::map<std::pair<std::string, int32_t>, int64_t> checkpoint;
+  if (directory_) {
+    std::string warning;
+    checkpoint = state::CheckpointFile(directory_->checkpoint_path()).read(&warning);
+    if (!warning.empty()) log::warn("task {}: {}", id_str_, warning);
+  }
+  for (const std::string& name : subtopology_.stores) {
+    auto stack = std::make_unique<StoreStack>();
+    stack->def = topology_.find_store(name);
+    if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
+    std::unique_ptr<state::KeyValueBytesStore> store;
+    stack->persistent = stack->def->persistent && !options_.in_memory_stores;
+    if (stack->persistent) {
+      if (!directory_ || !rocksdb_) throw std::logic_error("persistent store without a directory");
+      store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
+    } else {
+      store = std::make_unique<state::InMemoryStore>(name);
+    }
+    stack->bottom = store.get();
+    if (stack->def->logging) {
+      std::string topic = resolve_topic(Topology::changelog_topic(name), true);
+      stack->writer = std::make_unique<Writer>(collector_, topic, id_.partition);
+      store = std::make_unique<state::ChangeloggingStore>(std::move(store), *stack->writer,
+                                                          record_time_);
+      changelogs_.push_back(Changelog{name, topic, id_.partition});
+      // Only a persistent store keeps what a checkpoint says it has.
+      auto it = checkpoint.find({topic, id_.partition});
+      if (stack->persistent && it != checkpoint.end()) {
+        changelog_offsets_[it->first] = it->second;
+      }
+    }
+    if (stack->def->caching && cache_.enabled()) {
+      auto caching = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
+      stack->cache = caching.get();
+      store = std::move(caching);
+    }
+    stack->top = std::move(store);
+    stores_[name] = std::move(stack);
+  }
+
+  std::map<std::string, NodeBase*> by_name;
+  for (const Topology::NodeDef* def : subtopology_.nodes) {
+    nodes_.push_back(def->create());
+    by_name[def->name] = nodes_.back().get();
+    if (def->kind == Topology::NodeKind::kSource) {
+      auto* source = dynamic_cast<SourceNodeBase*>(nodes_.back().get());
+      for (const std::string& t : def->topics) {
+        sources_[resolve_topic(t, def->internal_topics)] = source;
+      }
+    }
+  }
+  for (const Topology::NodeDef* def : subtopology_.nodes) {
+    for (const std::string& child : def->successors) {
+      def->connect(*by_name.at(def->name), *by_name.at(child));
+    }
+  }
+  for (auto& node : nodes_) node->init(*this);
+}
+
+void StreamTask::process(const RawRecord& raw) {
+  auto it = sources_.find(raw.topic);
+  if (it == sources_.end()) {
+    throw std::logic_error("task " + id_str_ + " has no source for topic " + std::string(raw.topic));
+  }
+  metadata_ = RecordMetadata{raw.topic, raw.partition, raw.offset};
+  has_metadata_ = true;
+  RawRecord r = raw;
+  if (options_.wall_clock_timestamps) {
+    r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  }
+  if (r.timestamp > stream_time_) stream_time_ = r.timestamp;
+  it->second->process_raw(r);
+  has_metadata_ = false;
+  metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
+}
+
+state::KeyValueBytesStore& StreamTask::store(const std::string& name) {
+  auto it = stores_.find(name);
+  if (it == stores_.end()) {
+    throw std::logic_error("store '" + name + "' is not connected to task " + id_str_);
+  }
+  return *it->second->top;
+}
+
+state::CachingStore* StreamTask::cache(const std::string& name) {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : it->second->cache;
+}
+
+std::string StreamTask::resolve_topic(const std::string& topic, bool internal) const {
+  return internal ? options_.application_id + "-" + topic : topic;
+}
+
+void StreamTask::send(const OutgoingRecord& record) { collector_.send(record, -1); }
+
+void StreamTask::on_deserialization_error(const RawRecord& raw, std::string_view what) {
+  metrics_.deserialization_errors_total.fetch_add(1, std::memory_order_relaxed);
+  std::string where = fmt::format("{}-{}@{}", raw.topic, raw.partition, raw.offset);
+  if (options_.fail_on_deserialization_error) {
+    throw TaskFatalError(fmt::format("task {}: cannot deserialize the {} of record {} "
+                                     "(default.deserialization.exception.handler=log_and_fail)",
+                                     id_str_, what, where));
+  }
+  if (!options_.dead_letter_topic.empty()) {
+    Headers headers = raw.headers ? *raw.headers : Headers{};
+    headers.emplace_back("brook.error", std::string("cannot deserialize ") + std::string(what));
+    headers.emplace_back("brook.source", where);
+    OutgoingRecord r;
+    r.topic = options_.dead_letter_topic;
+    if (raw.key) r.key = std::string_view(raw.key, raw.key_size);
+    if (raw.value) r.value = std::string_view(raw.value, raw.value_size);
+    r.timestamp = raw.timestamp;
+    r.headers = &headers;
+    collector_.send(r, -1);
+  }
+  uint64_t suppressed = 0;
+  if (error_log_.allow(&suppressed)) {
+    log::warn("task {}: skipping record {}: cannot deserialize its {}{}{}", id_str_, where, what,
+              options_.dead_letter_topic.empty() ? "" : ", sent to " + options_.dead_letter_topic,
+              suppressed ? fmt::format(" ({} more skipped since the last message)", suppressed)
+                         : "");
+  }
+}
+
+void StreamTask::on_dropped_record(std::string_view node, std::string_view reason) {
+  metrics_.dropped_records_total.fetch_add(1, std::memory_order_relaxed);
+  uint64_t suppressed = 0;
+  if (error_log_.allow(&suppressed)) {
+    log::warn("task {}: node {} dropped a record: {}", id_str_, node, reason);
+  }
+}
+
+std::map<std::pair<std::string, int32_t>, int64_t> StreamTask::checkpointed_offsets() const {
+  return changelog_offsets_;
+}
+
+void StreamTask::restore(const std::string& store, std::string_view key,
+                         const std::string_view* value) {
+  StoreStack& s = *stores_.at(store);
+  if (value) {
+    s.bottom->put(key, *value);
+  } else {
+    s.bottom->remove(key);
+  }
+}
+
+void StreamTask::wipe_store(const std::string& name) {
+  StoreStack& s = *stores_.at(name);
+  if (!s.persistent) return;
+  // Rebuild the stack on an empty database.
+  s.bottom->close();
+  std::string path = directory_->store_path(name);
+  std::filesystem::remove_all(path);
+  auto fresh = std::make_unique<state::RocksDbStore>(name, path, *rocksdb_);
+  // The bottom store is owned by the layer above it; swap its contents in place
+  // by rebuilding the whole stack.
+  std::unique_ptr<state::KeyValueBytesStore> store = std::move(fresh);
+  s.bottom = store.get();
+  s.cache = nullptr;
+  s.top.reset();
+  if (s.def->logging) {
+    store = std::make_unique<state::ChangeloggingStore>(std::move(store), *s.writer, record_time_);
+  }
+  if (s.def->caching && cache_.enabled()) {
+    auto caching = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
+    s.cache = caching.get();
+    store = std::move(caching);
+  }
+  s.top = std::move(store);
+  for (auto it = changelog_offsets_.begin(); it != changelog_offsets_.end();) {
+    it = it->first.first == resolve_topic(Topology::changelog_topic(name), true)
+             ? changelog_offsets_.erase(it)
+             : std::next(it);
+  }
+}
+
+void StreamTask::set_changelog_offset(const std::string& topic, int32_t partition,
+                                      int64_t next_offset) {
+  changelog_offsets_[{topic, partition}] = next_offset;
+}
+
+void StreamTask::flush() {
+  for (auto& [name, s] : stores_) s->top->flush();
+}
+
+void StreamTask::write_checkpoint() {
+  if (!directory_) return;
+  state::ChangelogOffsets offsets;
+  for (const Changelog& c : changelogs_) {
+    if (!stores_.at(c.store)->persistent) continue;
+    auto it = changelog_offsets_.find({c.topic, c.partition});
+    if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
+  }
+  if (offsets.empty()) return;
+  state::CheckpointFile(directory_->checkpoint_path()).write(offsets);
+}
+
+void StreamTask::close(bool clean) {
+  if (closed_) return;
+  closed_ = true;
+  if (clean) flush();
+  for (auto& node : nodes_) node->close();
+  if (clean) {
+    for (auto& [name, s] : stores_) s->top->close();
+  } else {
+    // Unflushed cache entries are dropped: the inputs that produced them are
+    // not committed and will be processed again.
+    for (auto& [name, s] : stores_) s->bottom->close();
+  }
+  stores_.clear();
+  nodes_.clear();
+  directory_.reset();
+}
+
+}  // namespace brook

@@ -1,0 +1,94 @@
+// StreamThread: one thread of a KafkaStreams instance. Owns a group consumer
+// (subscribed to every source topic, range assignment so co-partitioned
+// partitions land together), a StreamsProducer, a ChangelogReader and the tasks
+// created for its assigned partitions. Loop: poll -> buffer per partition ->
+// process each task's records by smallest head timestamp -> commit every
+// commit.interval.ms. Rebalancing is eager: revoke commits and closes all tasks.
+// Created and controlled by KafkaStreams; its public methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "engine/changelog_reader.h"
+#include "engine/kafka_client.h"
+#include "engine/runtime_context.h"
+#include "engine/streams_producer.h"
+
+namespace brook {
+
+class StreamThread {
+ public:
+  enum class State { kCreated, kStarting, kPartitionsAssigned, kRunning, kPendingShutdown, kDead, kError };
+
+  StreamThread(int index, RuntimeContext& runtime);
+  ~StreamThread();
+
+  Status start();
+  void request_shutdown() { shutdown_.store(true); }
+  void join();
+
+  State state() const { return state_.load(); }
+  std::string error() const;
+  // Bounded run: every assigned partition is processed up to its target and
+  // committed.
+  bool bounded_idle() const { return bounded_idle_.load(); }
+
+ private:
+  struct PartitionState {
+    std::string topic;
+    int32_t partition = 0;
+    StreamTask* task = nullptr;
+    std::deque<kafka::Message> buffer;
+    int64_t next_offset = -1;  // next to process (= offset to commit)
+    int64_t committed = -1;
+    bool restoring = false;
+  };
+  using Key = std::pair<std::string, int32_t>;
+
+  void run();
+  void loop_once();
+  void fail(const std::string& message);
+  static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  void on_assigned(rd_kafka_topic_partition_list_t* partitions);
+  void on_revoked();
+  void create_task(const TaskId& id);
+  void set_paused(StreamTask* task, bool paused);
+  void route(kafka::Message msg);
+  bool process_buffers();
+  void commit_all();
+  void close_tasks(bool clean);
+  void update_bounded_idle();
+
+  int index_;
+  RuntimeContext& rt_;
+  std::string client_id_;
+  kafka::Handle consumer_;
+  std::unique_ptr<StreamsProducer> producer_;
+  std::unique_ptr<ChangelogReader> reader_;
+  std::unique_ptr<state::ThreadCache> cache_;
+
+  std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  std::set<StreamTask*> restoring_;
+  std::map<Key, PartitionState> partitions_;
+  PartitionState* last_routed_ = nullptr;
+  bool assigned_once_ = false;
+  bool uncommitted_ = false;
+  std::chrono::steady_clock::time_point last_commit_;
+
+  std::thread thread_;
+  std::atomic<bool> shutdown_{false};
+  std::atomic<State> state_{State::kCreated};
+  std::atomic<bool> bounded_idle_{false};
+  mutable std::mutex error_mu_;
+  std::string error_;
+};
+
+}  // namespace brook

@@ -1,0 +1,137 @@
+#include "engine/streams_producer.h"
+
+#include "engine/log.h"
+
+namespace brook {
+
+Status StreamsProducer::create(const StreamsConfig& config, const std::string& client_id,
+                               BoundedProgress* progress, Metrics& metrics,
+                               std::unique_ptr<StreamsProducer>* out) {
+  // Kafka Streams' producer defaults, overridable by the user's properties.
+  std::map<std::string, std::string> props = {
+      {"linger.ms", "100"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+      {"client.id", client_id},
+  };
+  for (const auto& [k, v] : config.client_properties(false)) props[k] = v;
+  kafka::Conf conf;
+  Status s = kafka::make_conf(props, &conf);
+  if (!s) return s;
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &StreamsProducer::on_delivery);
+  kafka::Handle rk;
+  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
+  if (!s) return s;
+  out->reset(new StreamsProducer(std::move(rk), config.application_id() + "-", progress, metrics));
+  return Status::ok();
+}
+
+StreamsProducer::~StreamsProducer() {
+  if (!rk_) return;
+  rd_kafka_flush(rk_.get(), 10000);
+  for (auto& [name, t] : topics_) rd_kafka_topic_destroy(t->rkt);
+}
+
+StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
+  auto it = topics_.find(name);
+  if (it != topics_.end()) return *it->second;
+  auto t = std::make_unique<TopicState>();
+  t->owner = this;
+  t->name = std::string(name);
+  bool internal = t->name.rfind(app_prefix_, 0) == 0;
+  auto ends_with = [&](const char* suffix) {
+    std::string_view s(suffix);
+    return t->name.size() >= s.size() && t->name.compare(t->name.size() - s.size(), s.size(), s) == 0;
+  };
+  t->repartition = internal && ends_with("-repartition");
+  t->track = internal && (t->repartition || ends_with("-changelog"));
+  rd_kafka_topic_conf_t* tconf = rd_kafka_topic_conf_new();
+  rd_kafka_topic_conf_set_opaque(tconf, t.get());
+  t->rkt = rd_kafka_topic_new(rk_.get(), t->name.c_str(), tconf);
+  TopicState& ref = *t;
+  topics_.emplace(t->name, std::move(t));
+  return ref;
+}
+
+void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
+  TopicState& t = topic(r.topic);
+  rd_kafka_headers_t* headers = nullptr;
+  if (r.headers && !r.headers->empty()) {
+    headers = rd_kafka_headers_new(r.headers->size());
+    for (const auto& [k, v] : *r.headers) {
+      rd_kafka_header_add(headers, k.data(), static_cast<ssize_t>(k.size()), v.data(), v.size());
+    }
+  }
+  void* key = r.key ? const_cast<char*>(r.key->data()) : nullptr;
+  size_t key_size = r.key ? r.key->size() : 0;
+  void* value = r.value ? const_cast<char*>(r.value->data()) : nullptr;
+  size_t value_size = r.value ? r.value->size() : 0;
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_.get(), RD_KAFKA_V_RKT(t.rkt),
+        RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
+        RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+    if (!err) break;
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // Back-pressure: wait for deliveries to make room.
+      rd_kafka_poll(rk_.get(), 10);
+      continue;
+    }
+    if (headers) rd_kafka_headers_destroy(headers);
+    if (first_error_.empty()) {
+      first_error_ = "cannot send to " + t.name + ": " + rd_kafka_err2str(err);
+    }
+    return;
+  }
+  metrics_.produce_total.fetch_add(1, std::memory_order_relaxed);
+}
+
+void StreamsProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+  auto* t = static_cast<TopicState*>(rd_kafka_topic_opaque(msg->rkt));
+  StreamsProducer* self = t->owner;
+  if (msg->err) {
+    if (self->first_error_.empty()) {
+      self->first_error_ = "send to " + t->name + "-" + std::to_string(msg->partition) +
+                           " failed: " + rd_kafka_err2str(msg->err);
+    }
+    return;
+  }
+  if (!t->track) return;
+  if (static_cast<size_t>(msg->partition) >= t->last_offsets.size()) {
+    t->last_offsets.resize(msg->partition + 1, -1);
+  }
+  int64_t& last = t->last_offsets[msg->partition];
+  if (msg->offset > last) last = msg->offset;
+  if (t->repartition && self->progress_) {
+    self->progress_->raise_target(t->name, msg->partition, msg->offset + 1);
+  }
+}
+
+Status StreamsProducer::flush(int timeout_ms) {
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
+  if (err) {
+    return Status::error(std::string("producer flush did not complete: ") + rd_kafka_err2str(err));
+  }
+  char fatal[512];
+  if (rd_kafka_fatal_error(rk_.get(), fatal, sizeof fatal)) {
+    return Status::error(std::string("fatal producer error: ") + fatal);
+  }
+  if (!first_error_.empty()) {
+    std::string e = std::move(first_error_);
+    first_error_.clear();
+    return Status::error(e);
+  }
+  return Status::ok();
+}
+
+int64_t StreamsProducer::last_offset(const std::string& topic, int32_t partition) const {
+  auto it = topics_.find(topic);
+  if (it == topics_.end() || static_cast<size_t>(partition) >= it->second->last_offsets.size()) {
+    return -1;
+  }
+  return it->second->last_offsets[partition];
+}
+
+}  // namespace brook

@@ -1,0 +1,67 @@
+// KStreamAggregate: the stateful node behind reduce, aggregate and count. For
+// each record it reads the key's aggregate from its store, folds the value in,
+// writes it back and forwards the new aggregate as a KTable change — at once
+// when the store is not cached, or when the cache flushes (commit or eviction),
+// so repeated updates of a key between commits are forwarded once, as in Kafka
+// Streams. One instance per task; not thread-safe.
+#pragma once
+
+#include <optional>
+
+#include "brook/key_value_store.h"
+#include "brook/processor.h"
+#include "state/caching_store.h"
+
+namespace brook::operators {
+
+// Folder: how a value meets the current aggregate (or its absence).
+//   VA operator()(const K& key, const V& value, const std::optional<VA>& current)
+template <class K, class V, class VA, class Folder>
+class KStreamAggregate final : public NodeBase,
+                               public Input<K, V>,
+                               public Emitter<K, Change<VA>> {
+ public:
+  KStreamAggregate(std::string name, std::string store, Folder folder)
+      : NodeBase(std::move(name)), store_name_(std::move(store)), folder_(std::move(folder)) {}
+
+  void init(TaskContext& task) override {
+    NodeBase::init(task);
+    store_.emplace(task.store(store_name_));
+    cached_ = task.cache(store_name_);
+    if (cached_) {
+      cached_->set_flush_listener([this](std::string_view k, const std::string_view* v) {
+        Record<K, Change<VA>> out{};
+        if (!Serde<K>::deserialize(k.data(), k.size(), out.key)) return;
+        if (v) {
+          VA agg{};
+          if (!Serde<VA>::deserialize(v->data(), v->size(), agg)) return;
+          out.value.new_value = std::move(agg);
+        }
+        out.timestamp = this->task().record_time().timestamp;
+        this->forward(out);
+      });
+    }
+  }
+
+  void process(const Record<K, V>& r) override {
+    task().record_time().timestamp = r.timestamp;
+    if (store_->get(r.key, current_)) {
+      current_ = folder_(r.key, r.value, std::optional<VA>(std::move(current_)));
+    } else {
+      current_ = folder_(r.key, r.value, std::optional<VA>());
+    }
+    store_->put(r.key, current_);
+    if (!cached_) {
+      this->forward(Record<K, Change<VA>>{r.key, Change<VA>{current_}, r.timestamp, r.headers});
+    }
+  }
+
+ private:
+  std::string store_name_;
+  Folder folder_;
+  std::optional<KeyValueStore<K, VA>> store_;
+  state::CachingStore* cached_ = nullptr;
+  VA current_{};
+};
+
+}  // namespace brook::operators

@@ -1,0 +1,13 @@
+// brook: the one header an application includes.
+#pragma once
+
+#include "brook/config.h"
+#include "brook/embedded_kafka.h"
+#include "brook/json.h"
+#include "brook/kafka_streams.h"
+#include "brook/key_value_store.h"
+#include "brook/processor.h"
+#include "brook/record.h"
+#include "brook/serde.h"
+#include "brook/streams_builder.h"
+#include "brook/topology.h"

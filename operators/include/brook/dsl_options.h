@@ -1,0 +1,68 @@
+// Small option values of the DSL, named as in Kafka Streams: Named, Consumed,
+// Produced, Grouped, Materialized. Plain values.
+#pragma once
+
+#include <string>
+
+#include "brook/topology.h"
+
+namespace brook {
+
+// A user-given processor name; generated names are used when empty.
+struct Named {
+  std::string name;
+  static Named as(std::string n) { return Named{std::move(n)}; }
+};
+
+// How a source reads its topic: its node name and timestamp extractor
+//   int64_t operator()(const K& key, const V& value, int64_t record_timestamp)
+template <class Extractor = RecordTimestamp>
+struct Consumed {
+  std::string name;
+  Extractor extractor{};
+  static Consumed as(std::string n) { return Consumed{std::move(n), {}}; }
+};
+template <class Extractor>
+Consumed<Extractor> with_timestamp_extractor(Extractor e, std::string name = "") {
+  return Consumed<Extractor>{std::move(name), std::move(e)};
+}
+
+struct Produced {
+  std::string name;
+  static Produced as(std::string n) { return Produced{std::move(n)}; }
+};
+
+// Names the repartition topic of a grouping: <application.id>-<name>-repartition.
+struct Grouped {
+  std::string name;
+  static Grouped as(std::string n) { return Grouped{std::move(n)}; }
+};
+
+// How an aggregation's store is kept. The store name also names its changelog
+// topic: <application.id>-<store>-changelog.
+struct Materialized {
+  std::string store_name;
+  bool persistent = true;
+  bool logging = true;
+  bool caching = true;
+
+  static Materialized as(std::string store) {
+    Materialized m;
+    m.store_name = std::move(store);
+    return m;
+  }
+  Materialized& in_memory() {
+    persistent = false;
+    return *this;
+  }
+  Materialized& with_logging_disabled() {
+    logging = false;
+    return *this;
+  }
+  Materialized& with_caching_disabled() {
+    caching = false;
+    return *this;
+  }
+};
+
+}  // namespace brook

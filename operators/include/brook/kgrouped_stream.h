@@ -1,0 +1,105 @@
+// KGroupedStream<K,V>: a stream grouped by key, ready for reduce, aggregate or
+// count. If the key was changed upstream, the aggregation first writes the
+// stream to a repartition topic (<application.id>-<name>-repartition) and reads
+// it back in a new sub-topology, so each key is aggregated by exactly one task.
+// A light handle; use while building, on one thread.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "brook/dsl_options.h"
+#include "brook/ktable.h"
+#include "operators/aggregate_nodes.h"
+
+namespace brook {
+
+class StreamsBuilder;
+
+template <class K, class V>
+class KGroupedStream {
+ public:
+  KGroupedStream(StreamsBuilder* builder, std::string node, bool repartition_required,
+                 Grouped grouped)
+      : builder_(builder),
+        node_(std::move(node)),
+        repartition_required_(repartition_required),
+        grouped_(std::move(grouped)) {}
+
+  // reducer(aggregate, value) -> V
+  template <class R>
+  KTable<K, V> reduce(R reducer, Materialized materialized = {}) const {
+    auto folder = [reducer](const K&, const V& value, std::optional<V> current) -> V {
+      return current ? reducer(std::move(*current), value) : value;
+    };
+    return aggregate_with<V>("KSTREAM-REDUCE", std::move(folder), std::move(materialized));
+  }
+  // initializer() -> VA; aggregator(key, value, aggregate) -> VA
+  template <class I, class A>
+  auto aggregate(I initializer, A aggregator, Materialized materialized = {}) const {
+    using VA = std::remove_cvref_t<std::invoke_result_t<I&>>;
+    auto folder = [initializer, aggregator](const K& key, const V& value,
+                                            std::optional<VA> current) -> VA {
+      return aggregator(key, value, current ? std::move(*current) : initializer());
+    };
+    return aggregate_with<VA>("KSTREAM-AGGREGATE", std::move(folder), std::move(materialized));
+  }
+  KTable<K, int64_t> count(Materialized materialized = {}) const {
+    auto folder = [](const K&, const V&, std::optional<int64_t> current) -> int64_t {
+      return current.value_or(0) + 1;
+    };
+    return aggregate_with<int64_t>("KSTREAM-AGGREGATE", folder, std::move(materialized));
+  }
+
+ private:
+  template <class VA, class Folder>
+  KTable<K, VA> aggregate_with(const char* prefix, Folder folder, Materialized m) const;
+
+  StreamsBuilder* builder_;
+  std::string node_;
+  bool repartition_required_;
+  Grouped grouped_;
+};
+
+}  // namespace brook
+
+#include "brook/streams_builder.h"
+
+namespace brook {
+
+template <class K, class V>
+template <class VA, class Folder>
+KTable<K, VA> KGroupedStream<K, V>::aggregate_with(const char* prefix, Folder folder,
+                                                   Materialized m) const {
+  Topology& topology = builder_->topology();
+  std::string name = builder_->new_name(prefix);
+  std::string store = m.store_name.empty() ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
+                                           : m.store_name;
+  std::string parent = node_;
+  if (repartition_required_) {
+    std::string topic = (grouped_.name.empty() ? store : grouped_.name) + "-repartition";
+    std::string sink = builder_->new_name("KSTREAM-SINK");
+    std::string source = builder_->new_name("KSTREAM-SOURCE");
+    topology.template add_sink_node<K, V>(sink, topic, {node_}, true);
+    topology.template add_source_node<K, V>(source, {topic}, true);
+    parent = source;
+  }
+  Topology::NodeDef d;
+  d.kind = Topology::NodeKind::kProcessor;
+  d.name = name;
+  d.predecessors = {parent};
+  d.create = [name, store, folder]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KStreamAggregate<K, V, VA, Folder>>(name, store, folder);
+  };
+  d.connect = Topology::connector<K, Change<VA>>();
+  topology.add_node(std::move(d));
+  Topology::StoreDef s;
+  s.name = store;
+  s.persistent = m.persistent;
+  s.logging = m.logging;
+  s.caching = m.caching;
+  topology.add_state_store(s, {name});
+  return KTable<K, VA>(builder_, name, store);
+}
+
+}  // namespace brook

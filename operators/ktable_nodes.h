@@ -1,0 +1,56 @@
+// The KTable processor nodes: they take and forward Change<V> (a key's new value,
+// or a tombstone). One instance per task; not thread-safe.
+#pragma once
+
+#include "brook/processor.h"
+#include "operators/stateless_nodes.h"
+
+namespace brook::operators {
+
+template <class K, class V>
+class KTableToStream final : public NodeBase, public Input<K, Change<V>>, public Emitter<K, V> {
+ public:
+  using NodeBase::NodeBase;
+  void process(const Record<K, Change<V>>& r) override {
+    // Deletions have no value to put on a typed stream.
+    if (!r.value.new_value) return;
+    this->forward(Record<K, V>{r.key, *r.value.new_value, r.timestamp, r.headers});
+  }
+};
+
+template <class K, class V, class V2, class F>
+class KTableMapValues final : public NodeBase,
+                              public Input<K, Change<V>>,
+                              public Emitter<K, Change<V2>> {
+ public:
+  KTableMapValues(std::string name, F f) : NodeBase(std::move(name)), f_(std::move(f)) {}
+  void process(const Record<K, Change<V>>& r) override {
+    Record<K, Change<V2>> out{r.key, {}, r.timestamp, r.headers};
+    if (r.value.new_value) out.value.new_value = call_value_fn(f_, r.key, *r.value.new_value);
+    this->forward(out);
+  }
+
+ private:
+  F f_;
+};
+
+template <class K, class V, class P, bool keep>
+class KTableFilter final : public NodeBase,
+                           public Input<K, Change<V>>,
+                           public Emitter<K, Change<V>> {
+ public:
+  KTableFilter(std::string name, P p) : NodeBase(std::move(name)), p_(std::move(p)) {}
+  void process(const Record<K, Change<V>>& r) override {
+    if (r.value.new_value && static_cast<bool>(p_(r.key, *r.value.new_value)) == keep) {
+      this->forward(r);
+    } else {
+      // Filtered out: the key is absent from the result table.
+      this->forward(Record<K, Change<V>>{r.key, Change<V>{}, r.timestamp, r.headers});
+    }
+  }
+
+ private:
+  P p_;
+};
+
+}  // namespace brook::operators

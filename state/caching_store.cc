@@ -1,0 +1,163 @@
+#include "state/caching_store.h"
+
+#include <map>
+
+namespace brook::state {
+
+// Approximate per-entry overhead (hash node, list node, bookkeeping).
+static constexpr size_t kEntryOverhead = 64;
+
+CachingStore::CachingStore(std::unique_ptr<KeyValueBytesStore> inner, ThreadCache& cache,
+                           RecordTime& time)
+    : inner_(std::move(inner)), cache_(cache), time_(time) {
+  cache_.register_store(this);
+}
+
+CachingStore::~CachingStore() { cache_.unregister_store(this); }
+
+size_t CachingStore::entry_bytes(const std::string& key, const Entry& e) {
+  return key.size() + (e.value ? e.value->size() : 0) + kEntryOverhead;
+}
+
+bool CachingStore::get(std::string_view key, std::string* value) {
+  lookup_.assign(key);
+  auto it = entries_.find(lookup_);
+  if (it != entries_.end()) {
+    lru_.splice(lru_.end(), lru_, it->second.lru);
+    if (!it->second.value) return false;
+    value->assign(*it->second.value);
+    return true;
+  }
+  if (!inner_->get(key, value)) return false;
+  if (cache_.enabled()) {
+    // Keep what was read, clean: the read-modify-write of an aggregation then
+    // hits the cache on its write.
+    Entry e;
+    e.value = *value;
+    e.timestamp = time_.timestamp;
+    e.lru = lru_.insert(lru_.end(), lookup_);
+    cache_.add(entry_bytes(lookup_, e));
+    entries_.emplace(lookup_, std::move(e));
+    cache_.evict(this);
+  }
+  return true;
+}
+
+void CachingStore::put(std::string_view key, std::string_view value) { write(key, value); }
+
+void CachingStore::remove(std::string_view key) { write(key, std::nullopt); }
+
+void CachingStore::write(std::string_view key, std::optional<std::string_view> value) {
+  lookup_.assign(key);
+  auto it = entries_.find(lookup_);
+  if (it == entries_.end()) {
+    Entry e;
+    e.lru = lru_.insert(lru_.end(), lookup_);
+    it = entries_.emplace(lookup_, std::move(e)).first;
+  } else {
+    cache_.sub(entry_bytes(it->first, it->second));
+    lru_.splice(lru_.end(), lru_, it->second.lru);
+  }
+  Entry& e = it->second;
+  if (value) {
+    if (e.value) {
+      e.value->assign(*value);
+    } else {
+      e.value.emplace(*value);
+    }
+  } else {
+    e.value.reset();
+  }
+  e.timestamp = time_.timestamp;
+  if (!e.dirty) {
+    e.dirty = true;
+    ++dirty_count_;
+  }
+  cache_.add(entry_bytes(it->first, e));
+  if (!cache_.enabled()) {
+    // No budget: every write goes straight through.
+    flush_entry(it->first, e);
+    erase(it);
+    return;
+  }
+  cache_.evict(this);
+}
+
+void CachingStore::flush_entry(const std::string& key, Entry& e) {
+  if (!e.dirty) return;
+  e.dirty = false;
+  --dirty_count_;
+  int64_t saved = time_.timestamp;
+  time_.timestamp = e.timestamp;
+  if (e.value) {
+    inner_->put(key, *e.value);
+    std::string_view v = *e.value;
+    if (listener_) listener_(key, &v);
+  } else {
+    inner_->remove(key);
+    if (listener_) listener_(key, nullptr);
+  }
+  time_.timestamp = saved;
+}
+
+void CachingStore::erase(std::unordered_map<std::string, Entry>::iterator it) {
+  cache_.sub(entry_bytes(it->first, it->second));
+  if (it->second.dirty) --dirty_count_;
+  lru_.erase(it->second.lru);
+  entries_.erase(it);
+}
+
+bool CachingStore::evict_some() {
+  bool evicted = false;
+  while (cache_.over_budget() && !lru_.empty()) {
+    auto it = entries_.find(lru_.front());
+    // The listener may forward downstream and write to other stores, but never
+    // to this one's entry being evicted.
+    flush_entry(it->first, it->second);
+    erase(it);
+    evicted = true;
+  }
+  return evicted;
+}
+
+void CachingStore::for_each(const std::function<bool(std::string_view, std::string_view)>& fn) {
+  // Merge the cache's dirty entries over the store below, in key order.
+  std::map<std::string_view, const Entry*> dirty;
+  for (const auto& [k, e] : entries_) {
+    if (e.dirty) dirty.emplace(k, &e);
+  }
+  std::map<std::string, std::string> merged;
+  inner_->for_each([&](std::string_view k, std::string_view v) {
+    if (!dirty.count(k)) merged.emplace(std::string(k), std::string(v));
+    return true;
+  });
+  for (const auto& [k, e] : dirty) {
+    if (e->value) merged.emplace(std::string(k), *e->value);
+  }
+  for (const auto& [k, v] : merged) {
+    if (!fn(k, v)) return;
+  }
+}
+
+uint64_t CachingStore::approximate_num_entries() {
+  return inner_->approximate_num_entries() + dirty_count_;
+}
+
+void CachingStore::flush() {
+  if (dirty_count_ > 0) {
+    // Flush in least-recently-used order, as updates happened.
+    for (const std::string& key : lru_) {
+      auto it = entries_.find(key);
+      flush_entry(it->first, it->second);
+    }
+  }
+  inner_->flush();
+}
+
+void CachingStore::close() {
+  flush();
+  while (!lru_.empty()) erase(entries_.find(lru_.front()));
+  inner_->close();
+}
+
+}  // namespace brook::state

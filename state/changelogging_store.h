@@ -1,0 +1,46 @@
+// ChangeloggingStore: a KeyValueBytesStore wrapper that writes through to the
+// store below and then logs the write to the store's changelog, so that any worker
+// can rebuild the store. One per task and store; not thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "state/changelog_writer.h"
+#include "state/key_value_bytes_store.h"
+
+namespace brook::state {
+
+class ChangeloggingStore final : public KeyValueBytesStore {
+ public:
+  // `writer` and `time` are borrowed and must outlive the store; `time` gives the
+  // timestamp stamped on each changelog record.
+  ChangeloggingStore(std::unique_ptr<KeyValueBytesStore> inner, ChangelogWriter& writer,
+                     const RecordTime& time)
+      : inner_(std::move(inner)), writer_(writer), time_(time) {}
+
+  const std::string& name() const override { return inner_->name(); }
+  bool get(std::string_view key, std::string* value) override { return inner_->get(key, value); }
+  void put(std::string_view key, std::string_view value) override {
+    inner_->put(key, value);
+    writer_.log(key, &value, time_.timestamp);
+  }
+  void remove(std::string_view key) override {
+    inner_->remove(key);
+    writer_.log(key, nullptr, time_.timestamp);
+  }
+  void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    inner_->for_each(fn);
+  }
+  uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
+  void flush() override { inner_->flush(); }
+  void close() override { inner_->close(); }
+
+  KeyValueBytesStore& inner() { return *inner_; }
+
+ private:
+  std::unique_ptr<KeyValueBytesStore> inner_;
+  ChangelogWriter& writer_;
+  const RecordTime& time_;
+};
+
+}  // namespace brook::state

@@ -1,0 +1,33 @@
+// CheckpointFile: the changelog offsets a task's local stores are known to contain,
+// one line per changelog partition, written atomically (temp file + rename) after
+// each commit and read when the task is created, so restoration replays only the
+// changelog past them. Not thread-safe; one per task directory.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace brook::state {
+
+// (changelog topic, partition) -> next offset to restore from.
+using ChangelogOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
+class CheckpointFile {
+ public:
+  explicit CheckpointFile(std::string path) : path_(std::move(path)) {}
+
+  // Missing file: empty offsets. A corrupt file is treated as missing (restore
+  // from scratch is always safe), and says so through `*warning`.
+  ChangelogOffsets read(std::string* warning = nullptr) const;
+  // Throws StateStoreError on I/O failure.
+  void write(const ChangelogOffsets& offsets) const;
+  void remove() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace brook::state

@@ -1,0 +1,30 @@
+// InMemoryStore: a KeyValueBytesStore kept in an ordered map; its state is rebuilt
+// from the changelog whenever a task is created. One per task and store; not
+// thread-safe.
+#pragma once
+
+#include <map>
+
+#include "state/key_value_bytes_store.h"
+
+namespace brook::state {
+
+class InMemoryStore final : public KeyValueBytesStore {
+ public:
+  explicit InMemoryStore(std::string name) : name_(std::move(name)) {}
+
+  const std::string& name() const override { return name_; }
+  bool get(std::string_view key, std::string* value) override;
+  void put(std::string_view key, std::string_view value) override;
+  void remove(std::string_view key) override;
+  void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  uint64_t approximate_num_entries() override { return map_.size(); }
+  void flush() override {}
+  void close() override {}
+
+ private:
+  std::string name_;
+  std::map<std::string, std::string, std::less<>> map_;
+};
+
+}  // namespace brook::state

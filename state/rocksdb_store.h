@@ -1,0 +1,40 @@
+// RocksDbStore: a KeyValueBytesStore in its own RocksDB instance under the task's
+// directory (<state.dir>/<application.id>/<task id>/<store>/). The write-ahead log
+// stays on (without fsync): a process killed at any instant keeps every write that
+// returned, so a checkpoint written after a commit never runs ahead of the store.
+// One per task and store; not thread-safe.
+#pragma once
+
+#include <memory>
+
+#include "state/key_value_bytes_store.h"
+#include "state/rocksdb_resources.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace brook::state {
+
+class RocksDbStore final : public KeyValueBytesStore {
+ public:
+  // Opens (creating if needed) the database at `path`; throws StateStoreError.
+  RocksDbStore(std::string name, std::string path, const RocksDbResources& resources);
+  ~RocksDbStore() override;
+
+  const std::string& name() const override { return name_; }
+  bool get(std::string_view key, std::string* value) override;
+  void put(std::string_view key, std::string_view value) override;
+  void remove(std::string_view key) override;
+  void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  uint64_t approximate_num_entries() override;
+  void flush() override;
+  void close() override;
+
+ private:
+  std::string name_;
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace brook::state
