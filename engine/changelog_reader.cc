@@ -7,7 +7,9 @@ namespace brook {
 Status ChangelogReader::create(const StreamsConfig& config, const std::string& client_id,
                                Metrics& metrics, std::unique_ptr<ChangelogReader>* out) {
   std::map<std::string, std::string> props = config.client_properties(true);
-  props.erase("group.id");
+  // Manual assignment only: it never joins this group or commits to it, but
+  // librdkafka's consumer poll needs a group id.
+  props["group.id"] = config.application_id() + "-restore-consumer";
   props["client.id"] = client_id;
   props["enable.auto.commit"] = "false";
   props["enable.partition.eof"] = "true";

@@ -4,6 +4,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace brook::state {
@@ -25,8 +26,11 @@ RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbReso
   rocksdb::Options options;
   options.create_if_missing = true;
   options.write_buffer_manager = resources.write_buffer_manager();
-  options.write_buffer_size = 8u << 20;
-  options.max_write_buffer_number = 3;
+  // Memtables are sized from the shared budget, and their arena blocks kept
+  // small, so that many stores (one per task) fit a small budget.
+  options.write_buffer_size = std::clamp<size_t>(resources.budget_bytes() / 8, 256u << 10, 8u << 20);
+  options.arena_block_size = 64u << 10;
+  options.max_write_buffer_number = 2;
   options.max_open_files = -1;
   options.compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions table;

@@ -1,6 +1,6 @@
 // Serde<T>: how a key or value type turns into bytes and back. Specialized for
 // std::string (UTF-8), int32_t/int64_t/double (big-endian, as Kafka's Java serdes),
-// brook::Bytes (raw) and every BROOK_JSON struct (JSON). Specialize Serde<T> for
+// brook::Bytes (raw), brook::Cents and every BROOK_JSON struct (JSON). Specialize Serde<T> for
 // your own types. Static functions; thread-safe.
 //
 // deserialize() gets `data == nullptr` for a null key or value and returns false
@@ -125,6 +125,16 @@ struct Serde<double> {
     return true;
   }
   static constexpr const char* name() { return "double"; }
+};
+
+// Cents as its integer count, 8 bytes big-endian.
+template <>
+struct Serde<Cents> {
+  static void serialize(Cents v, std::string& out) { Serde<int64_t>::serialize(v.value, out); }
+  static bool deserialize(const char* data, size_t size, Cents& out) {
+    return Serde<int64_t>::deserialize(data, size, out.value);
+  }
+  static constexpr const char* name() { return "cents"; }
 };
 
 }  // namespace brook

@@ -1,0 +1,103 @@
+#include "brook/topology.h"
+
+#include <gtest/gtest.h>
+
+#include "brook/streams_builder.h"
+#include "brook/topology_test_driver.h"
+
+namespace brook {
+namespace {
+
+using S = std::string;
+
+TEST(Topology, DescribesSubtopologiesWithStableGeneratedNames) {
+  auto build = [] {
+    StreamsBuilder b;
+    b.stream<S, S>("purchases")
+        .select_key([](const S&, const S& v) { return v; })
+        .group_by_key()
+        .count()
+        .to_stream()
+        .to("totals");
+    return b.build();
+  };
+  Topology t = build();
+  const std::string expected =
+      "Topologies:\n"
+      "   Sub-topology: 0\n"
+      "    Source: KSTREAM-SOURCE-0000000000 (topics: [purchases])\n"
+      "      --> KSTREAM-KEY-SELECT-0000000001\n"
+      "    Processor: KSTREAM-KEY-SELECT-0000000001 (stores: [])\n"
+      "      --> KSTREAM-SINK-0000000004\n"
+      "      <-- KSTREAM-SOURCE-0000000000\n"
+      "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition)\n"
+      "      <-- KSTREAM-KEY-SELECT-0000000001\n"
+      "   Sub-topology: 1\n"
+      "    Source: KSTREAM-SOURCE-0000000005 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition])\n"
+      "      --> KSTREAM-AGGREGATE-0000000002\n"
+      "    Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000003])\n"
+      "      --> KTABLE-TOSTREAM-0000000006\n"
+      "      <-- KSTREAM-SOURCE-0000000005\n"
+      "    Processor: KTABLE-TOSTREAM-0000000006 (stores: [])\n"
+      "      --> KSTREAM-SINK-0000000007\n"
+      "      <-- KSTREAM-AGGREGATE-0000000002\n"
+      "    Sink: KSTREAM-SINK-0000000007 (topic: totals)\n"
+      "      <-- KTABLE-TOSTREAM-0000000006\n";
+  EXPECT_EQ(t.describe(), expected);
+  EXPECT_EQ(build().describe(), t.describe()) << "same code, same names";
+  auto subs = t.subtopologies();
+  ASSERT_EQ(subs.size(), 2u);
+  EXPECT_EQ(subs[1].stores, (std::vector<S>{"KSTREAM-AGGREGATE-STATE-STORE-0000000003"}));
+}
+
+TEST(Topology, RejectsUnknownParentsAndDuplicateNames) {
+  Topology t;
+  t.add_source<S, S>("src", {"in"});
+  EXPECT_THROW((t.add_sink<S, S>("sink", "out", {"nope"})), TopologyError);
+  EXPECT_THROW((t.add_source<S, S>("src", {"other"})), TopologyError);
+  EXPECT_THROW((t.add_source<S, S>("empty", {})), TopologyError);
+}
+
+// A Processor API user: counts characters per key in its own store.
+class CharCounter : public Processor<S, S, S, int64_t> {
+ public:
+  void init(ProcessorContext<S, int64_t>& ctx) override {
+    ctx_ = &ctx;
+    store_.emplace(ctx.key_value_store<S, int64_t>("chars"));
+  }
+  void process(const Record<S, S>& r) override {
+    int64_t n = store_->get(r.key).value_or(0) + static_cast<int64_t>(r.value.size());
+    store_->put(r.key, n);
+    ctx_->forward(Record<S, int64_t>{r.key, n, r.timestamp, {}});
+  }
+
+ private:
+  ProcessorContext<S, int64_t>* ctx_ = nullptr;
+  std::optional<KeyValueStore<S, int64_t>> store_;
+};
+
+TEST(ProcessorApi, RunsUserProcessorsWithTheirStores) {
+  Topology t;
+  t.add_source<S, S>("src", {"in"})
+      .add_processor<S, S, S, int64_t>("counter", [] { return std::make_unique<CharCounter>(); },
+                                         {"src"})
+      .add_state_store(Topology::StoreDef{"chars", true, true, false}, {"counter"})
+      .add_sink<S, int64_t>("sink", "out", {"counter"});
+  TopologyTestDriver driver(t, {}, 3);
+  auto in = driver.create_input_topic<S, S>("in");
+  in.pipe_input("a", "xyz", 1);
+  in.pipe_input("a", "xy", 2);
+  in.pipe_input("b", "x", 3);
+  auto out = driver.create_output_topic<S, int64_t>("out").read_key_values_to_map();
+  EXPECT_EQ(out, (std::map<S, int64_t>{{"a", 5}, {"b", 1}}));
+  EXPECT_EQ((driver.store_all<S, int64_t>("chars")), out);
+}
+
+TEST(ProcessorApi, ReportsTypeMismatchesBetweenNodes) {
+  Topology t;
+  t.add_source<S, S>("src", {"in"}).add_sink<S, int64_t>("sink", "out", {"src"});
+  EXPECT_THROW(TopologyTestDriver driver(t), TopologyError);
+}
+
+}  // namespace
+}  // namespace brook

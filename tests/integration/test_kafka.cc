@@ -1,0 +1,116 @@
+#include "tests/integration/test_kafka.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+
+#include "engine/internal_topics.h"
+#include "engine/kafka_client.h"
+
+namespace brook::testing {
+
+TestKafka::TestKafka() {
+  std::random_device rd;
+  suffix_ = std::to_string(rd() % 1000000000);
+  if (const char* bs = std::getenv("BROOK_TEST_BOOTSTRAP_SERVERS"); bs && *bs) {
+    bootstrap_ = bs;
+    return;
+  }
+  Status s = EmbeddedKafka::start(1, &embedded_);
+  if (!s) throw std::runtime_error(s.message());
+  bootstrap_ = embedded_->bootstrap_servers();
+}
+
+TestKafka::~TestKafka() = default;
+
+Status TestKafka::create_topic(const std::string& name, int partitions) {
+  if (embedded_) return embedded_->create_topic(name, partitions);
+  kafka::Conf conf;
+  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_}}, &conf);
+  if (!s) return s;
+  kafka::Handle rk;
+  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
+  if (!s) return s;
+  return ensure_topics(rk.get(), {InternalTopic{name, partitions, false}}, -1);
+}
+
+std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool read_committed) {
+  kafka::Conf conf;
+  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},
+                               {"group.id", "brook-test-reader"},  // assign only; never joins
+                               {"enable.auto.commit", "false"},
+                               {"enable.partition.eof", "true"},
+                               {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}},
+                              &conf);
+  if (!s) throw std::runtime_error(s.message());
+  kafka::Handle rk;
+  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk);
+  if (!s) throw std::runtime_error(s.message());
+  std::map<std::string, int> counts;
+  s = kafka::partition_counts(rk.get(), {topic}, &counts);
+  if (!s || !counts.count(topic)) throw std::runtime_error("no topic " + topic);
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(counts[topic]));
+  std::map<int32_t, int64_t> ends;
+  for (int p = 0; p < counts[topic]; ++p) {
+    int64_t low = 0, high = 0;
+    s = kafka::watermarks(rk.get(), topic, p, &low, &high);
+    if (!s) throw std::runtime_error(s.message());
+    if (high > low) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = low;
+      ends[p] = high;
+    }
+  }
+  std::vector<ConsumedRecord> out;
+  if (ends.empty()) return out;
+  rd_kafka_assign(rk.get(), list.get());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  size_t done = 0;
+  while (done < ends.size() && std::chrono::steady_clock::now() < deadline) {
+    kafka::Message m(rd_kafka_consumer_poll(rk.get(), 100));
+    if (!m) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (m->offset >= ends[m->partition]) {
+        ++done;
+        ends[m->partition] = INT64_MAX;  // count once
+      }
+      continue;
+    }
+    if (m->err) throw std::runtime_error(rd_kafka_message_errstr(m.get()));
+    ConsumedRecord r;
+    if (m->key) r.key = std::string(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload) r.value = std::string(static_cast<const char*>(m->payload), m->len);
+    r.partition = m->partition;
+    r.offset = m->offset;
+    out.push_back(std::move(r));
+  }
+  rd_kafka_consumer_close(rk.get());
+  if (done < ends.size()) throw std::runtime_error("timed out reading " + topic);
+  return out;
+}
+
+Status TestKafka::produce(const std::string& topic, int32_t partition,
+                          const std::optional<std::string>& key,
+                          const std::optional<std::string>& value) {
+  kafka::Conf conf;
+  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_}, {"partitioner", "murmur2_random"}}, &conf);
+  if (!s) return s;
+  kafka::Handle rk;
+  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
+  if (!s) return s;
+  void* k = key ? const_cast<char*>(key->data()) : nullptr;
+  size_t k_size = key ? key->size() : 0;
+  void* v = value ? const_cast<char*>(value->data()) : nullptr;
+  size_t v_size = value ? value->size() : 0;
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+      RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_KEY(k, k_size), RD_KAFKA_V_VALUE(v, v_size),
+      RD_KAFKA_V_END);
+  if (err) return Status::error(rd_kafka_err2str(err));
+  if (rd_kafka_flush(rk.get(), 30000)) return Status::error("flush timed out");
+  return Status::ok();
+}
+
+}  // namespace brook::testing

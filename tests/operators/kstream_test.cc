@@ -1,0 +1,173 @@
+#include <gtest/gtest.h>
+
+#include "brook/streams_builder.h"
+#include "brook/topology_test_driver.h"
+
+namespace brook {
+namespace {
+
+using S = std::string;
+
+TEST(KStream, MapsFiltersAndWritesWithTypesFromTheLambdas) {
+  StreamsBuilder b;
+  b.stream<S, S>("in")
+      .map_values([](const S& v) { return static_cast<int64_t>(v.size()); })
+      .filter([](const S&, int64_t n) { return n > 2; })
+      .map([](const S& k, int64_t n) { return KeyValue{n, k + "!"}; })
+      .to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  auto in = driver.create_input_topic<S, S>("in");
+  auto out = driver.create_output_topic<int64_t, S>("out");
+  in.pipe_input("a", "xy", 1);
+  in.pipe_input("b", "xyz", 2);
+  in.pipe_input("c", "wxyz", 3);
+  auto r = out.read_record();
+  EXPECT_EQ(r.key, 3);
+  EXPECT_EQ(r.value, "b!");
+  EXPECT_EQ(r.timestamp, 2) << "records keep their timestamp";
+  EXPECT_EQ(out.read_key_value().key, 4);
+  EXPECT_TRUE(out.is_empty());
+}
+
+TEST(KStream, FlatMapsAndFiltersNot) {
+  StreamsBuilder b;
+  b.stream<S, S>("in")
+      .flat_map_values([](const S& v) { return std::vector<S>{v, v + v}; })
+      .filter_not([](const S&, const S& v) { return v == "bb"; })
+      .flat_map([](const S& k, const S& v) {
+        return std::vector<KeyValue<S, int32_t>>{{k + v, static_cast<int32_t>(v.size())}};
+      })
+      .to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  auto in = driver.create_input_topic<S, S>("in");
+  auto out = driver.create_output_topic<S, int32_t>("out");
+  in.pipe_input("k", "a", 0);
+  in.pipe_input("k", "b", 0);
+  auto list = out.read_key_values_to_list();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].key, "ka");
+  EXPECT_EQ(list[1].key, "kaa");
+  EXPECT_EQ(list[1].value, 2);
+  EXPECT_EQ(list[2].key, "kb");
+}
+
+TEST(KStream, PeeksForEachesAndMergesStreams) {
+  StreamsBuilder b;
+  std::vector<S> peeked, visited;
+  auto left = b.stream<S, S>("left");
+  auto right = b.stream<S, S>("right");
+  auto merged = left.merge(right).peek([&](const S& k, const S&) { peeked.push_back(k); });
+  merged.foreach ([&](const S&, const S& v) { visited.push_back(v); });
+  merged.to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  driver.create_input_topic<S, S>("left").pipe_input("l", "1", 0);
+  driver.create_input_topic<S, S>("right").pipe_input("r", "2", 0);
+  EXPECT_EQ(peeked, (std::vector<S>{"l", "r"}));
+  EXPECT_EQ(visited, (std::vector<S>{"1", "2"}));
+  EXPECT_EQ((driver.create_output_topic<S, S>("out").queue_size()), 2u);
+}
+
+TEST(KGroupedStream, CountsPerKeyAfterRepartitioningOverSeveralPartitions) {
+  StreamsBuilder b;
+  b.stream<S, S>("words")
+      .group_by([](const S&, const S& word) { return word; }, Grouped::as("by-word"))
+      .count(Materialized::as("counts"))
+      .to_stream()
+      .to("counts-out");
+  Topology t = b.build();
+  EXPECT_NE(t.describe().find("by-word-repartition"), std::string::npos);
+  TopologyTestDriver driver(t, {}, 4);
+  auto in = driver.create_input_topic<S, S>("words");
+  // Null keys: the input spreads them round-robin over the 4 partitions, so the
+  // same word arrives on different partitions and only repartitioning brings
+  // them to one task.
+  for (const char* w : {"a", "b", "a", "c", "a", "b"}) in.pipe_value(w, 1);
+  auto counts = driver.create_output_topic<S, int64_t>("counts-out").read_key_values_to_map();
+  EXPECT_EQ(counts, (std::map<S, int64_t>{{"a", 3}, {"b", 2}, {"c", 1}}));
+  EXPECT_EQ((driver.store_get<S, int64_t>("counts", "a")), 3);
+  auto changelog = driver.create_output_topic<S, int64_t>("test-driver-counts-changelog");
+  EXPECT_EQ(changelog.read_key_values_to_map(), counts) << "every store write is changelogged";
+}
+
+TEST(KGroupedStream, ReducesAndAggregatesWithoutRepartitionWhenKeyIsUnchanged) {
+  StreamsBuilder b;
+  auto grouped = b.stream<S, int64_t>("nums").group_by_key();
+  grouped.reduce([](int64_t a, int64_t v) { return a + v; }).to_stream().to("sums");
+  grouped
+      .aggregate([] { return S(); },
+                 [](const S&, int64_t v, S agg) { return agg + std::to_string(v) + ","; })
+      .to_stream()
+      .to("lists");
+  Topology t = b.build();
+  EXPECT_EQ(t.describe().find("repartition"), std::string::npos) << t.describe();
+  TopologyTestDriver driver(t, {}, 2);
+  auto in = driver.create_input_topic<S, int64_t>("nums");
+  in.pipe_input("x", 1, 0);
+  in.pipe_input("y", 10, 0);
+  in.pipe_input("x", 2, 0);
+  EXPECT_EQ((driver.create_output_topic<S, int64_t>("sums").read_key_values_to_map()),
+            (std::map<S, int64_t>{{"x", 3}, {"y", 10}}));
+  EXPECT_EQ((driver.create_output_topic<S, S>("lists").read_key_values_to_map()),
+            (std::map<S, S>{{"x", "1,2,"}, {"y", "10,"}}));
+}
+
+TEST(KTable, MapsFiltersAndStreamsItsUpdates) {
+  StreamsBuilder b;
+  auto table = b.stream<S, int64_t>("in").group_by_key().reduce([](int64_t a, int64_t v) { return a + v; });
+  table.filter([](const S&, int64_t v) { return v % 2 == 0; })
+      .map_values([](int64_t v) { return "even:" + std::to_string(v); })
+      .to_stream()
+      .to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  auto in = driver.create_input_topic<S, int64_t>("in");
+  auto out = driver.create_output_topic<S, S>("out");
+  in.pipe_input("k", 1, 0);  // 1: odd, filtered out (tombstone, not on the stream)
+  in.pipe_input("k", 1, 0);  // 2
+  in.pipe_input("k", 5, 0);  // 7: odd again
+  auto list = out.read_key_values_to_list();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].value, "even:2");
+}
+
+TEST(SourceNode, SkipsAndCountsRecordsThatDoNotDeserialize) {
+  StreamsBuilder b;
+  b.stream<S, int64_t>("in").to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  auto in = driver.create_input_topic<S, int64_t>("in");
+  in.pipe_raw_value(S("k"), S("abc"), 0);  // not 8 bytes
+  in.pipe_raw_value(S("k"), std::nullopt, 0);
+  in.pipe_input("k", 42, 0);
+  auto out = driver.create_output_topic<S, int64_t>("out");
+  EXPECT_EQ(out.read_key_value().value, 42);
+  EXPECT_TRUE(out.is_empty());
+  EXPECT_EQ(driver.metrics().deserialization_errors_total.load(), 2);
+}
+
+TEST(SourceNode, SendsUndeserializableRecordsToTheDeadLetterTopic) {
+  StreamsBuilder b;
+  b.stream<S, int64_t>("in").to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t, {{"errors.dead.letter.queue.topic.name", "dlq"}});
+  driver.create_input_topic<S, int64_t>("in").pipe_raw_value(S("k"), S("abc"), 0);
+  auto& dlq = driver.captured("dlq");
+  ASSERT_EQ(dlq.size(), 1u);
+  EXPECT_EQ(dlq.front().value, "abc");
+  EXPECT_FALSE(dlq.front().headers.empty());
+}
+
+TEST(SourceNode, StopsOnBadRecordsWhenConfiguredToFail) {
+  StreamsBuilder b;
+  b.stream<S, int64_t>("in").to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t, {{"default.deserialization.exception.handler", "log_and_fail"}});
+  auto in = driver.create_input_topic<S, int64_t>("in");
+  EXPECT_THROW(in.pipe_raw_value(S("k"), S("abc"), 0), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace brook
