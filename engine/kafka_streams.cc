@@ -177,7 +177,7 @@ void KafkaStreams::Impl::watch() {
   int idle_rounds = 0;
   uint64_t last_version = 0;
   while (!stop_monitor.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     bool all_running = true;
     for (auto& t : threads) {
       StreamThread::State ts = t->state();
@@ -203,7 +203,7 @@ void KafkaStreams::Impl::watch() {
       uint64_t v = bounded->version();
       idle_rounds = (idle && v == last_version) ? idle_rounds + 1 : 0;
       last_version = v;
-      if (idle_rounds >= 4) {
+      if (idle_rounds >= 5) {  // stable for 50 ms
         std::lock_guard<std::mutex> lock(mu);
         bounded_done = true;
         cv.notify_all();
@@ -293,7 +293,7 @@ int KafkaStreams::run_until_signal() {
   install_signal_handlers();
   for (;;) {
     std::unique_lock<std::mutex> lock(impl_->mu);
-    impl_->cv.wait_for(lock, std::chrono::milliseconds(100));
+    impl_->cv.wait_for(lock, std::chrono::milliseconds(20));
     if (g_signal.load()) {
       lock.unlock();
       log::info("signal received; shutting down");

@@ -36,6 +36,10 @@ Status StreamThread::start() {
   std::map<std::string, std::string> props = {
       {"auto.offset.reset", "earliest"},
       {"session.timeout.ms", "45000"},
+      // Keep fetching ahead across many partitions; memory stays bounded by
+      // queued.max.messages.kbytes. librdkafka's default (100000) starves a
+      // consumer of many partitions between fetch responses.
+      {"queued.min.messages", "1000000"},
   };
   for (const auto& [k, v] : cfg.client_properties(true)) props[k] = v;
   props["group.id"] = cfg.application_id();
@@ -56,6 +60,7 @@ Status StreamThread::start() {
   s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &consumer_);
   if (!s) return s;
   rd_kafka_poll_set_consumer(consumer_.get());
+  queue_ = rd_kafka_queue_get_consumer(consumer_.get());
   s = StreamsProducer::create(cfg, client_id_ + "-producer", rt_.bounded, *rt_.metrics, &producer_);
   if (!s) return s;
   s = ChangelogReader::create(cfg, client_id_ + "-restore-consumer", *rt_.metrics, &reader_);
@@ -93,6 +98,8 @@ void StreamThread::run() {
   }
   if (state_.load() == State::kError) close_tasks(false);
   // Leaves the group; the revoke callback finds no tasks left.
+  if (queue_) rd_kafka_queue_destroy(queue_);
+  queue_ = nullptr;
   rd_kafka_consumer_close(consumer_.get());
   if (producer_) {
     Status s = producer_->flush(30000);
@@ -105,11 +112,16 @@ void StreamThread::loop_once() {
   bool restoring = !restoring_.empty();
   // Poll a batch: block briefly only when there is nothing else to do.
   int timeout = restoring ? 0 : 50;
-  for (int i = 0; i < 1000; ++i) {
-    rd_kafka_message_t* raw = rd_kafka_consumer_poll(consumer_.get(), i == 0 ? timeout : 0);
-    if (!raw) break;
-    route(kafka::Message(raw));
-    if (state_.load() == State::kError) return;
+  // One queue operation per batch; rebalance callbacks are served in it too.
+  rd_kafka_message_t* batch[1000];
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout, batch, 1000);
+  processed_directly_ = false;
+  for (ssize_t i = 0; i < n; ++i) {
+    route(kafka::Message(batch[i]));
+    if (state_.load() == State::kError) {
+      for (ssize_t j = i + 1; j < n; ++j) rd_kafka_message_destroy(batch[j]);
+      return;
+    }
   }
   if (restoring) {
     std::vector<StreamTask*> finished;
@@ -125,7 +137,7 @@ void StreamThread::loop_once() {
     }
     if (restoring_.empty() && assigned_once_) state_ = State::kRunning;
   }
-  bool processed = process_buffers();
+  bool processed = process_buffers() || processed_directly_;
   producer_->poll();
   bool requested = false;
   for (auto& [id, t] : tasks_) {
@@ -185,9 +197,12 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
     it->second.next_offset = it->second.committed = next;
   }
   for (const TaskId& id : ids) create_task(id);
+  std::map<StreamTask*, int> inputs;
   for (auto& [key, ps] : partitions_) {
     ps.task = tasks_.at(TaskId{rt_.topic_subtopology.at(ps.topic), ps.partition}).get();
+    ++inputs[ps.task];
   }
+  for (auto& [key, ps] : partitions_) ps.sole_input = inputs[ps.task] == 1;
   for (StreamTask* t : restoring_) set_paused(t, true);
   assigned_once_ = true;
   bounded_idle_ = false;
@@ -282,7 +297,41 @@ void StreamThread::route(kafka::Message msg) {
     ps = last_routed_ = &it->second;
   }
   if (ps->next_offset >= 0 && msg->offset < ps->next_offset) return;  // already processed
+  if (ps->sole_input && !ps->restoring) {
+    // Nothing to order against: process at once, no buffering.
+    process_one(*ps, msg.get());
+    processed_directly_ = true;
+    uncommitted_ = true;
+    bounded_idle_ = false;
+    return;
+  }
   ps->buffer.push_back(std::move(msg));
+}
+
+void StreamThread::process_one(PartitionState& ps, const rd_kafka_message_t* msg) {
+  RawRecord raw;
+  raw.topic = ps.topic;
+  raw.partition = msg->partition;
+  raw.offset = msg->offset;
+  raw.timestamp = rd_kafka_message_timestamp(msg, nullptr);
+  raw.key = static_cast<const char*>(msg->key);
+  raw.key_size = msg->key_len;
+  raw.value = static_cast<const char*>(msg->payload);
+  raw.value_size = msg->len;
+  Headers headers;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+    const char* name;
+    const void* value;
+    size_t size;
+    for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
+      headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size)
+                                       : std::string());
+    }
+    raw.headers = &headers;
+  }
+  ps.task->process(raw);
+  ps.next_offset = msg->offset + 1;
 }
 
 bool StreamThread::process_buffers() {
@@ -307,29 +356,7 @@ bool StreamThread::process_buffers() {
       if (!next) break;
       kafka::Message msg = std::move(next->buffer.front());
       next->buffer.pop_front();
-      RawRecord raw;
-      raw.topic = next->topic;
-      raw.partition = msg->partition;
-      raw.offset = msg->offset;
-      raw.timestamp = best;
-      raw.key = static_cast<const char*>(msg->key);
-      raw.key_size = msg->key_len;
-      raw.value = static_cast<const char*>(msg->payload);
-      raw.value_size = msg->len;
-      Headers headers;
-      rd_kafka_headers_t* hdrs = nullptr;
-      if (rd_kafka_message_headers(msg.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-        const char* name;
-        const void* value;
-        size_t size;
-        for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
-          headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size)
-                                           : std::string());
-        }
-        raw.headers = &headers;
-      }
-      task->process(raw);
-      next->next_offset = msg->offset + 1;
+      process_one(*next, msg.get());
       any = true;
     }
   }

@@ -49,6 +49,7 @@ class StreamThread {
     int64_t next_offset = -1;  // next to process (= offset to commit)
     int64_t committed = -1;
     bool restoring = false;
+    bool sole_input = false;  // the task's only input partition: no ordering to do
   };
   using Key = std::pair<std::string, int32_t>;
 
@@ -62,6 +63,7 @@ class StreamThread {
   void create_task(const TaskId& id);
   void set_paused(StreamTask* task, bool paused);
   void route(kafka::Message msg);
+  void process_one(PartitionState& ps, const rd_kafka_message_t* msg);
   bool process_buffers();
   void commit_all();
   void close_tasks(bool clean);
@@ -79,6 +81,8 @@ class StreamThread {
   std::set<StreamTask*> restoring_;
   std::map<Key, PartitionState> partitions_;
   PartitionState* last_routed_ = nullptr;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue (owned by librdkafka)
+  bool processed_directly_ = false;
   bool assigned_once_ = false;
   bool uncommitted_ = false;
   std::chrono::steady_clock::time_point last_commit_;

@@ -148,6 +148,23 @@ TEST(SourceNode, SkipsAndCountsRecordsThatDoNotDeserialize) {
   EXPECT_EQ(driver.metrics().deserialization_errors_total.load(), 2);
 }
 
+TEST(SinkNode, KeepsNullKeysAndValuesNullWithOptionalTypes) {
+  StreamsBuilder b;
+  b.stream<std::optional<S>, std::optional<S>>("in").to("out");
+  b.stream<S, S>("in2").to("out2");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  driver.create_input_topic<S, S>("in").pipe_raw_value(std::nullopt, std::nullopt, 0);
+  driver.create_input_topic<S, S>("in").pipe_raw_value(S("k"), S("v"), 0);
+  driver.create_input_topic<S, S>("in2").pipe_raw_value(std::nullopt, S("v"), 0);
+  auto& out = driver.captured("out");
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_FALSE(out[0].key.has_value());
+  EXPECT_FALSE(out[0].value.has_value()) << "a tombstone stays a tombstone";
+  EXPECT_EQ(out[1].key, "k");
+  EXPECT_EQ(driver.captured("out2").front().key, "") << "std::string reads null as empty";
+}
+
 TEST(SourceNode, SendsUndeserializableRecordsToTheDeadLetterTopic) {
   StreamsBuilder b;
   b.stream<S, int64_t>("in").to("out");

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -126,6 +127,43 @@ struct Serde<double> {
   }
   static constexpr const char* name() { return "double"; }
 };
+
+// A nullable key or value: null bytes read as nullopt, and nullopt is written as
+// a real null (no key: the producer spreads the record; no value: a tombstone).
+// Use std::optional<std::string> as the key type of topics written without keys
+// to keep their keys null downstream; plain std::string reads null as "".
+template <class T>
+struct Serde<std::optional<T>> {
+  static bool is_null(const std::optional<T>& v) { return !v.has_value(); }
+  static void serialize(const std::optional<T>& v, std::string& out) {
+    if (v) {
+      Serde<T>::serialize(*v, out);
+    } else {
+      out.clear();
+    }
+  }
+  static bool deserialize(const char* data, size_t size, std::optional<T>& out) {
+    if (data == nullptr) {
+      out.reset();
+      return true;
+    }
+    T v{};
+    if (!Serde<T>::deserialize(data, size, v)) return false;
+    out = std::move(v);
+    return true;
+  }
+  static constexpr const char* name() { return "optional"; }
+};
+
+// Whether a value serializes to null (only nullable serdes define is_null).
+template <class T>
+bool serde_is_null(const T& v) {
+  if constexpr (requires { Serde<T>::is_null(v); }) {
+    return Serde<T>::is_null(v);
+  } else {
+    return false;
+  }
+}
 
 // Cents as its integer count, 8 bytes big-endian.
 template <>

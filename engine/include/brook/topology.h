@@ -77,9 +77,16 @@ class SinkNode final : public NodeBase, public Input<K, V> {
     resolved_ = task.resolve_topic(topic_, internal_);
   }
   void process(const Record<K, V>& r) override {
-    Serde<K>::serialize(r.key, key_);
-    Serde<V>::serialize(r.value, value_);
-    task().send(OutgoingRecord{resolved_, key_, value_, r.timestamp, &r.headers});
+    OutgoingRecord out{resolved_, std::nullopt, std::nullopt, r.timestamp, &r.headers};
+    if (!serde_is_null(r.key)) {
+      Serde<K>::serialize(r.key, key_);
+      out.key = key_;
+    }
+    if (!serde_is_null(r.value)) {
+      Serde<V>::serialize(r.value, value_);
+      out.value = value_;
+    }
+    task().send(out);
   }
 
  private:

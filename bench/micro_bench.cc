@@ -1,0 +1,96 @@
+// Microbenchmarks (Google Benchmark): the JSON serde, the record cache and the
+// RocksDB store, on the per-record paths the pipelines use.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "apps/running_totals/running_totals.h"
+#include "apps/sales_generator/sales_model.h"
+#include "state/caching_store.h"
+#include "state/in_memory_store.h"
+#include "state/rocksdb_store.h"
+
+namespace {
+
+std::vector<std::string> purchases(int n) {
+  brook::demo::SalesModel model(5, 1669907853000000);
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(brook::demo::SalesModel::purchase_json(model.next_purchase(1000)));
+  return out;
+}
+
+void BM_JsonParsePurchase(benchmark::State& state) {
+  auto inputs = purchases(1024);
+  brook::demo::PurchaseEvent p;
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const std::string& s = inputs[i++ & 1023];
+    bool ok = brook::Serde<brook::demo::PurchaseEvent>::deserialize(s.data(), s.size(), p);
+    benchmark::DoNotOptimize(ok);
+    bytes += s.size();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_JsonParsePurchase);
+
+void BM_JsonWriteRunningTotal(benchmark::State& state) {
+  brook::demo::RunningTotal t{"2022-12-01 15:17:33.263040", "SC01", 12345, 23456, brook::Cents{9876543}};
+  std::string out;
+  for (auto _ : state) {
+    brook::Serde<brook::demo::RunningTotal>::serialize(t, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_JsonWriteRunningTotal);
+
+// Read-modify-write of a hot key set through the cache, as an aggregation does.
+void BM_CachingStoreReadModifyWrite(benchmark::State& state) {
+  brook::state::ThreadCache cache(10 << 20);
+  brook::state::RecordTime time;
+  brook::state::CachingStore store(std::make_unique<brook::state::InMemoryStore>("s"), cache, time);
+  std::vector<std::string> keys;
+  for (int i = 0; i < state.range(0); ++i) keys.push_back("product-" + std::to_string(i));
+  std::string value(120, 'v'), read;
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& k = keys[i++ % keys.size()];
+    store.get(k, &read);
+    store.put(k, value);
+  }
+  store.flush();
+}
+BENCHMARK(BM_CachingStoreReadModifyWrite)->Arg(27)->Arg(100000);
+
+void BM_RocksDbStorePut(benchmark::State& state) {
+  auto dir = std::filesystem::temp_directory_path() / ("brook-micro-" + std::to_string(::getpid()));
+  brook::state::RocksDbResources resources;
+  {
+    brook::state::RocksDbStore store("s", dir.string(), resources);
+    std::string value(120, 'v');
+    int64_t i = 0;
+    for (auto _ : state) store.put("key-" + std::to_string(i++ % 1000000), value);
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_RocksDbStorePut);
+
+void BM_RocksDbStoreGet(benchmark::State& state) {
+  auto dir = std::filesystem::temp_directory_path() / ("brook-micro-get-" + std::to_string(::getpid()));
+  brook::state::RocksDbResources resources;
+  {
+    brook::state::RocksDbStore store("s", dir.string(), resources);
+    std::string value(120, 'v'), out;
+    for (int i = 0; i < 100000; ++i) store.put("key-" + std::to_string(i), value);
+    int64_t i = 0;
+    for (auto _ : state) {
+      bool found = store.get("key-" + std::to_string(i++ % 100000), &out);
+      benchmark::DoNotOptimize(found);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_RocksDbStoreGet);
+
+}  // namespace
+
+BENCHMARK_MAIN();

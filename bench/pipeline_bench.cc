@@ -1,0 +1,284 @@
+// brook-bench-pipeline: throughput of brook pipelines against the raw librdkafka
+// consume->produce pipe, measured in one run on the same Kafka (the local Kafka
+// in this process unless --bootstrap-servers is given) and reported as ratios.
+//
+//   raw pipe        librdkafka consumer (group) -> producer, bytes untouched
+//   stateless       brook: JSON parse -> map_values -> JSON write -> to
+//   running totals  brook: the running-totals app (repartition, RocksDB,
+//                   changelog, record cache)
+//
+// Each pipeline reads the same preloaded input topic with its own consumer
+// group. The clock runs from partition assignment (the local Kafka makes a new
+// group wait ~3 s first, the same for all) until the pipeline has consumed every
+// input record and every record it produced is acknowledged — for brook, until
+// its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
+// the best round of each is reported.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "apps/common/cli.h"
+#include "apps/running_totals/running_totals.h"
+#include "apps/sales_generator/sales_model.h"
+#include "brook/brook.h"
+#include "engine/kafka_client.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string bootstrap;
+  std::string input;
+  int partitions = 0;
+  int64_t records = 0;
+  std::string state_dir;
+  std::string commit_ms;
+  std::vector<std::pair<std::string, std::string>> properties;  // extra brook config
+};
+
+void check(const brook::Status& s) {
+  if (!s) {
+    std::cerr << "brook-bench-pipeline: " << s.message() << "\n";
+    std::exit(1);
+  }
+}
+
+// Preloads `n` purchases, spread over the partitions, produced concurrently with
+// nothing (the local Kafka keeps 5 MiB per partition: size n and partitions so
+// that n * ~290 bytes / partitions stays below that).
+void preload(const Options& o) {
+  brook::kafka::Conf conf;
+  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"linger.ms", "20"}}, &conf));
+  brook::kafka::Handle rk;
+  check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk));
+  brook::demo::SalesModel model(99, 1669907853000000);
+  for (int64_t i = 0; i < o.records; ++i) {
+    std::string v = brook::demo::SalesModel::purchase_json(model.next_purchase(1000));
+    while (rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(o.input.c_str()),
+                             RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % o.partitions)),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_VALUE(v.data(), v.size()), RD_KAFKA_V_END) ==
+           RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk.get(), 10);
+    }
+  }
+  if (rd_kafka_flush(rk.get(), 120000)) check(brook::Status::error("preload flush timed out"));
+}
+
+// Properties given with --property for one client (prefix stripped).
+std::map<std::string, std::string> client_defaults(const Options& o, const std::string& prefix) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : o.properties) {
+    if (k.rfind(prefix, 0) == 0) out[k.substr(prefix.size())] = v;
+  }
+  return out;
+}
+
+struct RawPipe {
+  Clock::time_point assigned{};
+  bool got_assignment = false;
+};
+
+// The baseline: the same client settings brook uses by default (consumer:
+// range assignment, queued.min.messages=1000000; producer: linger.ms=100,
+// acks=all, murmur2_random), null keys, values copied through.
+double run_raw_pipe(const Options& o, const std::string& group, const std::string& output) {
+  RawPipe state;
+  brook::kafka::Conf cconf;
+  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"group.id", group},
+                                 {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"},
+                                 {"partition.assignment.strategy", "range"},
+                                 {"queued.min.messages", "1000000"},
+                                 {"session.timeout.ms", "6000"}},
+                                &cconf));
+  char err[256];
+  // The same client properties brook's pipelines get.
+  for (const auto& [k, v] : client_defaults(o, "consumer.")) {
+    rd_kafka_conf_set(cconf.get(), k.c_str(), v.c_str(), err, sizeof err);
+  }
+  rd_kafka_conf_set_opaque(cconf.get(), &state);
+  rd_kafka_conf_set_rebalance_cb(cconf.get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                                 rd_kafka_topic_partition_list_t* parts, void* op) {
+    auto* st = static_cast<RawPipe*>(op);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      rd_kafka_assign(rk, parts);
+      st->assigned = Clock::now();
+      st->got_assignment = true;
+    } else {
+      rd_kafka_assign(rk, nullptr);
+    }
+  });
+  brook::kafka::Handle consumer;
+  check(brook::kafka::make_client(RD_KAFKA_CONSUMER, std::move(cconf), &consumer));
+  rd_kafka_poll_set_consumer(consumer.get());
+  brook::kafka::Conf pconf;
+  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"linger.ms", "100"},
+                                 {"acks", "all"}, {"partitioner", "murmur2_random"}},
+                                &pconf));
+  for (const auto& [k, v] : client_defaults(o, "producer.")) {
+    rd_kafka_conf_set(pconf.get(), k.c_str(), v.c_str(), err, sizeof err);
+  }
+  brook::kafka::Handle producer;
+  check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(pconf), &producer));
+  brook::kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), o.input.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(consumer.get(), topics.get());
+  rd_kafka_topic_t* out = rd_kafka_topic_new(producer.get(), output.c_str(), nullptr);
+  int64_t consumed = 0;
+  while (consumed < o.records) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 100);
+    if (!m) continue;
+    if (!m->err) {
+      while (rd_kafka_producev(producer.get(), RD_KAFKA_V_RKT(out),
+                               RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                               RD_KAFKA_V_KEY(m->key, m->key_len),
+                               RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_END) ==
+             RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer.get(), 10);
+      }
+      ++consumed;
+      rd_kafka_poll(producer.get(), 0);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_flush(producer.get(), 120000);
+  auto end = Clock::now();
+  rd_kafka_topic_destroy(out);
+  rd_kafka_consumer_close(consumer.get());
+  return std::chrono::duration<double>(end - state.assigned).count();
+}
+
+// A bounded brook run; seconds from RUNNING (partitions assigned) to done.
+double run_brook(const Options& o, brook::Topology topology, const std::string& app) {
+  brook::StreamsConfig config{{"application.id", app},
+                              {"bootstrap.servers", o.bootstrap},
+                              {"state.dir", o.state_dir},
+                              {"stop.at.end", "true"},
+                              {"consumer.session.timeout.ms", "6000"}};
+  if (!o.commit_ms.empty()) config.set("commit.interval.ms", o.commit_ms);
+  for (const auto& [k, v] : o.properties) config.set(k, v);
+  brook::KafkaStreams streams(std::move(topology), config);
+  std::atomic<int64_t> running_at{0}, done_at{0};
+  streams.set_state_listener([&](brook::KafkaStreams::State s, brook::KafkaStreams::State) {
+    if (s == brook::KafkaStreams::State::kRunning && running_at.load() == 0) {
+      running_at = Clock::now().time_since_epoch().count();
+    }
+    // The bounded run is complete (everything processed and committed) when
+    // shutdown begins; closing the clients afterwards is not pipeline work.
+    if (s == brook::KafkaStreams::State::kPendingShutdown) {
+      done_at = Clock::now().time_since_epoch().count();
+    }
+  });
+  check(streams.start());
+  if (streams.run_until_signal() != 0) check(brook::Status::error(streams.error()));
+  auto end = Clock::time_point(Clock::duration(done_at.load()));
+  int64_t expected_reads = o.records;
+  auto m = streams.metrics();
+  if (m["process-total"] < expected_reads) {
+    check(brook::Status::error("brook processed " + std::to_string(m["process-total"]) + " of " +
+                               std::to_string(expected_reads)));
+  }
+  return std::chrono::duration<double>(end - Clock::time_point(Clock::duration(running_at.load()))).count();
+}
+
+struct Payload {
+  std::string product_id;
+  int64_t quantity = 0;
+  brook::Cents total_purchase;
+};
+BROOK_JSON(Payload, product_id, quantity, total_purchase)
+
+brook::Topology stateless(const std::string& in, const std::string& out) {
+  brook::StreamsBuilder b;
+  b.stream<std::optional<std::string>, brook::demo::PurchaseEvent>(in)
+      .map_values([](const brook::demo::PurchaseEvent& p) {
+        return Payload{p.product_id, p.quantity, p.total_purchase};
+      })
+      .to(out);
+  return b.build();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  brook::apps::Cli cli("brook-bench-pipeline", "brook pipelines vs the raw librdkafka pipe.");
+  cli.option("bootstrap-servers", "Kafka to use (default: the local Kafka in this process)")
+      .option("records", "input records (default 300000)")
+      .option("partitions", "input partitions (default 32)")
+      .option("rounds", "rounds of each pipeline (default 2)")
+      .option("commit-interval-ms", "brook's commit interval (default: 30000, as Kafka Streams)")
+      .option("property", "KEY=VALUE added to brook's config (repeatable)", true)
+      .option("only", "run one pipeline: raw | stateless | totals (no ratios; for profiling)");
+  std::string error;
+  if (!cli.parse(argc, argv, &error) || cli.has("help")) {
+    std::cerr << error << "\n" << cli.usage();
+    return error.empty() ? 0 : 2;
+  }
+  Options o;
+  o.records = std::stoll(cli.get("records").value_or("300000"));
+  o.partitions = std::stoi(cli.get("partitions").value_or("32"));
+  int rounds = std::stoi(cli.get("rounds").value_or("2"));
+  o.commit_ms = cli.get("commit-interval-ms").value_or("");
+  for (const std::string& kv : cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) check(brook::Status::error("--property takes KEY=VALUE"));
+    o.properties.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  std::unique_ptr<brook::EmbeddedKafka> kafka;
+  auto create = [&](const std::string& t, int p) {
+    if (kafka) check(kafka->create_topic(t, p));
+  };
+  if (auto bs = cli.get("bootstrap-servers")) {
+    o.bootstrap = *bs;
+  } else {
+    check(brook::EmbeddedKafka::start(1, &kafka));
+    o.bootstrap = kafka->bootstrap_servers();
+  }
+  std::string run_id = std::to_string(::getpid());
+  o.input = "bench.purchases." + run_id;
+  o.state_dir = (std::filesystem::temp_directory_path() / ("brook-bench-" + run_id)).string();
+  create(o.input, o.partitions);
+  std::fprintf(stderr, "preloading %lld records into %d partitions...\n",
+               static_cast<long long>(o.records), o.partitions);
+  preload(o);
+
+  std::string only = cli.get("only").value_or("");
+  double best_raw = 1e18, best_stateless = 1e18, best_totals = 1e18;
+  for (int r = 0; r < rounds; ++r) {
+    std::string suffix = run_id + "." + std::to_string(r);
+    double raw = 0, sl = 0, rt = 0;
+    if (only.empty() || only == "raw") {
+      create("bench.raw.out." + suffix, o.partitions);
+      raw = run_raw_pipe(o, "bench-raw-" + suffix, "bench.raw.out." + suffix);
+    }
+    if (only.empty() || only == "stateless") {
+      create("bench.stateless.out." + suffix, o.partitions);
+      sl = run_brook(o, stateless(o.input, "bench.stateless.out." + suffix),
+                     "bench-stateless-" + suffix);
+    }
+    if (only.empty() || only == "totals") {
+      create("bench.totals.out." + suffix, o.partitions);
+      rt = run_brook(o, brook::demo::build_running_totals(o.input, "bench.totals.out." + suffix),
+                     "bench-totals-" + suffix);
+    }
+    std::fprintf(stderr, "round %d: raw %.3f s, stateless %.3f s, running totals %.3f s\n", r, raw, sl, rt);
+    best_raw = std::min(best_raw, raw);
+    best_stateless = std::min(best_stateless, sl);
+    best_totals = std::min(best_totals, rt);
+  }
+  std::filesystem::remove_all(o.state_dir);
+  if (!only.empty()) return 0;
+  auto rate = [&](double s) { return o.records / s; };
+  std::printf("records=%lld partitions=%d rounds=%d (best round of each)\n",
+              static_cast<long long>(o.records), o.partitions, rounds);
+  std::printf("raw librdkafka pipe      %10.0f records/s\n", rate(best_raw));
+  std::printf("brook stateless          %10.0f records/s   ratio %.2f (target >= 0.90)\n",
+              rate(best_stateless), best_raw / best_stateless);
+  std::printf("brook running totals     %10.0f records/s   ratio %.2f (target >= 0.60)\n",
+              rate(best_totals), best_raw / best_totals);
+  return 0;
+}
