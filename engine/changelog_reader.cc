@@ -1,5 +1,7 @@
 #include "engine/changelog_reader.h"
 
+#include <set>
+
 #include "engine/log.h"
 
 namespace brook {
@@ -26,7 +28,7 @@ Status ChangelogReader::create(const StreamsConfig& config, const std::string& c
   return Status::ok();
 }
 
-Status ChangelogReader::add(StreamTask& task, bool* needs_restore) {
+Status ChangelogReader::add(StreamTask& task, bool after_abort, bool* needs_restore) {
   *needs_restore = false;
   auto checkpoint = task.checkpointed_offsets();
   for (const StreamTask::Changelog& c : task.changelogs()) {
@@ -47,6 +49,7 @@ Status ChangelogReader::add(StreamTask& task, bool* needs_restore) {
         start = low;
       }
     }
+    if (after_abort && task.transactional(c.store)) start = high;
     if (start >= high) {
       task.set_changelog_offset(c.topic, c.partition, high);
       continue;
@@ -96,6 +99,7 @@ void ChangelogReader::finish(std::map<Key, Entry>::iterator it,
   metrics_.restore_remaining_records.fetch_sub(std::max<int64_t>(0, e.end - e.next));
   e.task->set_changelog_offset(e.topic, e.partition, std::max(e.next, e.end));
   StreamTask* task = e.task;
+  task->commit_stores();
   entries_.erase(it);
   for (const auto& [k, other] : entries_) {
     if (other.task == task) return;  // still restoring another store
@@ -108,6 +112,7 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
   if (entries_.empty()) return Status::ok();
   auto deadline = std::chrono::steady_clock::now() + budget;
   bool changed = false;
+  std::set<StreamTask*> touched;
   while (!entries_.empty() && std::chrono::steady_clock::now() < deadline) {
     kafka::Message msg(rd_kafka_consumer_poll(rk_.get(), 50));
     if (!msg) continue;
@@ -135,11 +140,16 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
     metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
     metrics_.restore_remaining_records.fetch_sub(1, std::memory_order_relaxed);
     e.next = msg->offset + 1;
+    e.task->set_changelog_offset(e.topic, e.partition, e.next);
+    touched.insert(e.task);
     if (e.next >= e.end) {
       finish(it, finished);
       changed = true;
     }
   }
+  // Make what this slice restored durable with the offset it reached, so a crash
+  // during a long restoration resumes where it was.
+  for (StreamTask* t : touched) t->commit_stores();
   auto now = std::chrono::steady_clock::now();
   if (!entries_.empty() && now - last_progress_log_ > std::chrono::seconds(5)) {
     last_progress_log_ = now;

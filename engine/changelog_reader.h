@@ -23,9 +23,12 @@ class ChangelogReader {
   static Status create(const StreamsConfig& config, const std::string& client_id, Metrics& metrics,
                        std::unique_ptr<ChangelogReader>* out);
 
-  // Registers the task's changelogs; returns false when there is nothing to
-  // restore (the task may run at once).
-  Status add(StreamTask& task, bool* needs_restore);
+  // Registers the task's changelogs; `*needs_restore` is false when there is
+  // nothing to restore (the task may run at once). `after_abort`: the task is
+  // being revived after an aborted transaction; its transactional stores hold
+  // exactly the last commit, and everything past their offsets in the changelog
+  // belongs to the aborted transactions, so it is skipped.
+  Status add(StreamTask& task, bool after_abort, bool* needs_restore);
   void remove(StreamTask& task);
   // Restores for at most `budget`; the tasks that finished.
   Status restore(std::chrono::milliseconds budget, std::vector<StreamTask*>* finished);

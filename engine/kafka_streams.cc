@@ -1,6 +1,11 @@
 #include "brook/kafka_streams.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -36,6 +41,7 @@ class KafkaStreams::Impl {
 
   Topology topology;
   RuntimeContext rt;
+  int process_lock_fd = -1;  // flock on <state.dir>/<application.id>/brook-process.id
   Metrics metrics;
   std::unique_ptr<BoundedProgress> bounded;
   std::unique_ptr<state::RocksDbResources> rocksdb;
@@ -68,8 +74,45 @@ class KafkaStreams::Impl {
   }
 
   Status prepare();
+  Status load_process_id();
   void watch();
+  ~Impl() {
+    if (process_lock_fd >= 0) ::close(process_lock_fd);
+  }
 };
+
+// The process id names this instance's transactional producers, so it must
+// survive restarts: it lives in the state directory, which one instance at a
+// time may use (the file stays locked while the instance lives).
+Status KafkaStreams::Impl::load_process_id() {
+  std::error_code ec;
+  std::filesystem::create_directories(rt.state_dir, ec);
+  if (ec) return Status::error("cannot create state.dir " + rt.state_dir + ": " + ec.message());
+  std::string path = rt.state_dir + "/brook-process.id";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::error("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::error("state.dir " + rt.state_dir +
+                         " is in use by another running instance; give each instance its own "
+                         "state.dir");
+  }
+  char buf[64] = {};
+  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  std::string id(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+  if (id.size() != 16) {
+    id = random_id();
+    std::string line = id + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
+      ::close(fd);
+      return Status::error("cannot write " + path);
+    }
+  }
+  process_lock_fd = fd;
+  rt.process_id = id;
+  return Status::ok();
+}
 
 Status KafkaStreams::Impl::prepare() {
   Status s = rt.config.validate();
@@ -78,13 +121,16 @@ Status KafkaStreams::Impl::prepare() {
   rt.topology = &topology;
   rt.subtopologies = topology.subtopologies();
   if (rt.subtopologies.empty()) return Status::error("the topology has no nodes");
-  rt.process_id = random_id();
   rt.metrics = &metrics;
   rt.state_dir = rt.config.state_dir() + "/" + app;
+  s = load_process_id();
+  if (!s) return s;
   rt.task_options.application_id = app;
   rt.task_options.wall_clock_timestamps = rt.config.wall_clock_timestamps();
   rt.task_options.fail_on_deserialization_error = rt.config.fail_on_deserialization_error();
   rt.task_options.dead_letter_topic = rt.config.dead_letter_topic();
+  rt.task_options.exactly_once =
+      rt.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2;
 
   // A client for metadata and admin requests.
   std::map<std::string, std::string> props = rt.config.client_properties(false);

@@ -5,6 +5,7 @@
 #include "state/changelogging_store.h"
 #include "state/in_memory_store.h"
 #include "state/rocksdb_store.h"
+#include "state/transactional_rocksdb_store.h"
 
 namespace brook {
 
@@ -34,6 +35,7 @@ struct StreamTask::StoreStack {
   std::unique_ptr<state::KeyValueBytesStore> top;
   state::KeyValueBytesStore* bottom = nullptr;  // below changelogging and cache
   state::CachingStore* cache = nullptr;
+  state::TransactionalRocksDbStore* txn = nullptr;  // exactly-once persistent store
   bool persistent = false;
 };
 
@@ -59,10 +61,14 @@ StreamTask::~StreamTask() {
 
 void StreamTask::initialize() {
   std::map<std::pair<std::string, int32_t>, int64_t> checkpoint;
-  if (directory_) {
+  if (directory_ && !options_.exactly_once) {
     std::string warning;
     checkpoint = state::CheckpointFile(directory_->checkpoint_path()).read(&warning);
     if (!warning.empty()) log::warn("task {}: {}", id_str_, warning);
+  } else if (directory_) {
+    // Under exactly-once the stores carry their own offsets; a checkpoint left by
+    // an at-least-once run says nothing about what they hold.
+    state::CheckpointFile(directory_->checkpoint_path()).remove();
   }
   for (const std::string& name : subtopology_.stores) {
     auto stack = std::make_unique<StoreStack>();
@@ -72,7 +78,15 @@ void StreamTask::initialize() {
     stack->persistent = stack->def->persistent && !options_.in_memory_stores;
     if (stack->persistent) {
       if (!directory_ || !rocksdb_) throw std::logic_error("persistent store without a directory");
-      store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
+      if (options_.exactly_once) {
+        auto txn = std::make_unique<state::TransactionalRocksDbStore>(
+            name, directory_->store_path(name), *rocksdb_);
+        stack->txn = txn.get();
+        for (const auto& [tp, offset] : txn->committed_offsets()) checkpoint[tp] = offset;
+        store = std::move(txn);
+      } else {
+        store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
+      }
     } else {
       store = std::make_unique<state::InMemoryStore>(name);
     }
@@ -213,10 +227,15 @@ void StreamTask::wipe_store(const std::string& name) {
   s.bottom->close();
   std::string path = directory_->store_path(name);
   std::filesystem::remove_all(path);
-  auto fresh = std::make_unique<state::RocksDbStore>(name, path, *rocksdb_);
-  // The bottom store is owned by the layer above it; swap its contents in place
-  // by rebuilding the whole stack.
-  std::unique_ptr<state::KeyValueBytesStore> store = std::move(fresh);
+  // The bottom store is owned by the layer above it: rebuild the whole stack.
+  std::unique_ptr<state::KeyValueBytesStore> store;
+  if (s.txn) {
+    auto txn = std::make_unique<state::TransactionalRocksDbStore>(name, path, *rocksdb_);
+    s.txn = txn.get();
+    store = std::move(txn);
+  } else {
+    store = std::make_unique<state::RocksDbStore>(name, path, *rocksdb_);
+  }
   s.bottom = store.get();
   s.cache = nullptr;
   s.top.reset();
@@ -245,8 +264,28 @@ void StreamTask::flush() {
   for (auto& [name, s] : stores_) s->top->flush();
 }
 
+bool StreamTask::transactional(const std::string& store) const {
+  auto it = stores_.find(store);
+  return it != stores_.end() && it->second->txn != nullptr;
+}
+
+void StreamTask::commit_stores() {
+  for (const Changelog& c : changelogs_) {
+    state::TransactionalRocksDbStore* txn = stores_.at(c.store)->txn;
+    if (!txn) continue;
+    state::ChangelogOffsets offsets;
+    auto it = changelog_offsets_.find({c.topic, c.partition});
+    if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
+    txn->commit(offsets);
+  }
+  // Unlogged transactional stores have no offsets but staged writes all the same.
+  for (auto& [name, s] : stores_) {
+    if (s->txn && !s->def->logging) s->txn->commit({});
+  }
+}
+
 void StreamTask::write_checkpoint() {
-  if (!directory_) return;
+  if (!directory_ || options_.exactly_once) return;
   state::ChangelogOffsets offsets;
   for (const Changelog& c : changelogs_) {
     if (!stores_.at(c.store)->persistent) continue;

@@ -5,8 +5,10 @@
 //
 // Commit protocol, driven by the owner: flush() pushes cached updates through the
 // stores (and so to changelogs and downstream); the owner then makes the sends
-// durable and commits input offsets; write_checkpoint() records the changelog
-// offsets the local stores now contain.
+// durable and commits input offsets (at-least-once) or the transaction
+// (exactly-once); then write_checkpoint() (at-least-once) records the changelog
+// offsets the local stores contain, or commit_stores() (exactly-once) applies
+// the staged store writes atomically with those offsets.
 #pragma once
 
 #include <map>
@@ -39,6 +41,9 @@ struct TaskOptions {
   bool wall_clock_timestamps = false;
   bool fail_on_deserialization_error = false;
   std::string dead_letter_topic;          // empty: none
+  // exactly_once_v2: persistent stores stage writes until commit_stores(),
+  // and keep their changelog offsets inside RocksDB instead of a checkpoint.
+  bool exactly_once = false;
 };
 
 class StreamTask final : public TaskContext {
@@ -77,6 +82,11 @@ class StreamTask final : public TaskContext {
 
   void flush();
   void write_checkpoint();
+  // Exactly-once: applies staged writes with the changelog offsets set so far.
+  // Also makes restored records durable (both guarantees).
+  void commit_stores();
+  // Whether the store stages its writes (exactly-once, persistent).
+  bool transactional(const std::string& store) const;
   // Flushes (if clean) and closes nodes and stores.
   void close(bool clean);
 

@@ -61,7 +61,7 @@ Status StreamThread::start() {
   if (!s) return s;
   rd_kafka_poll_set_consumer(consumer_.get());
   queue_ = rd_kafka_queue_get_consumer(consumer_.get());
-  s = StreamsProducer::create(cfg, client_id_ + "-producer", rt_.bounded, *rt_.metrics, &producer_);
+  s = create_producer();
   if (!s) return s;
   s = ChangelogReader::create(cfg, client_id_ + "-restore-consumer", *rt_.metrics, &reader_);
   if (!s) return s;
@@ -78,6 +78,18 @@ Status StreamThread::start() {
   state_ = State::kStarting;
   thread_ = std::thread([this] { run(); });
   return Status::ok();
+}
+
+Status StreamThread::create_producer() {
+  producer_.reset();
+  std::string txn_id;
+  if (rt_.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2) {
+    // Stable across restarts of this instance (the process id lives in
+    // state.dir), so a restarted worker fences its previous incarnation.
+    txn_id = rt_.config.application_id() + "-" + rt_.process_id + "-" + std::to_string(index_);
+  }
+  return StreamsProducer::create(rt_.config, client_id_ + "-producer", txn_id, rt_.bounded,
+                                 *rt_.metrics, &producer_);
 }
 
 void StreamThread::join() {
@@ -169,8 +181,10 @@ void StreamThread::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
-  rt_.metrics->rebalance_total.fetch_add(1);
+void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
+                               const std::map<Key, int64_t>& positions) {
+  bool after_abort = !positions.empty();
+  if (!after_abort) rt_.metrics->rebalance_total.fetch_add(1);
   state_ = State::kPartitionsAssigned;
   std::set<TaskId> ids;
   for (int i = 0; i < partitions->cnt; ++i) {
@@ -184,7 +198,15 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
   }
   // Where each partition resumes: its committed offset, else the beginning.
   kafka::PartitionList committed(rd_kafka_topic_partition_list_copy(partitions));
-  rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (after_abort) {
+    for (int i = 0; i < committed->cnt; ++i) {
+      auto it = positions.find({committed->elems[i].topic, committed->elems[i].partition});
+      committed->elems[i].offset = it == positions.end() ? -1 : it->second;
+    }
+  } else {
+    err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
+  }
   for (int i = 0; i < committed->cnt; ++i) {
     const auto& p = committed->elems[i];
     auto it = partitions_.find({p.topic, p.partition});
@@ -196,7 +218,7 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
     }
     it->second.next_offset = it->second.committed = next;
   }
-  for (const TaskId& id : ids) create_task(id);
+  for (const TaskId& id : ids) create_task(id, after_abort);
   std::map<StreamTask*, int> inputs;
   for (auto& [key, ps] : partitions_) {
     ps.task = tasks_.at(TaskId{rt_.topic_subtopology.at(ps.topic), ps.partition}).get();
@@ -211,7 +233,7 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
   if (restoring_.empty()) state_ = State::kRunning;
 }
 
-void StreamThread::create_task(const TaskId& id) {
+void StreamThread::create_task(const TaskId& id, bool after_abort) {
   const Topology::Subtopology& st = rt_.subtopologies.at(id.subtopology);
   std::unique_ptr<state::TaskDirectory> dir;
   bool persistent = false;
@@ -230,7 +252,7 @@ void StreamThread::create_task(const TaskId& id) {
                                            std::move(dir), rt_.rocksdb, *cache_, *rt_.metrics);
   task->initialize();
   bool needs_restore = false;
-  Status s = reader_->add(*task, &needs_restore);
+  Status s = reader_->add(*task, after_abort, &needs_restore);
   if (!s) throw std::runtime_error("task " + id.str() + ": " + s.message());
   if (needs_restore) restoring_.insert(task.get());
   tasks_[id] = std::move(task);
@@ -255,7 +277,9 @@ void StreamThread::on_revoked() {
   if (tasks_.empty() && partitions_.empty()) return;
   log::info("{}: partitions revoked; committing and closing {} tasks", client_id_, tasks_.size());
   state_ = State::kPartitionsAssigned;
-  commit_all();
+  // Commit (under exactly-once: the transaction) before letting go: a
+  // transaction is never left open across a rebalance.
+  commit_all(/*revoking=*/true);
   close_tasks(true);
 }
 
@@ -367,10 +391,76 @@ bool StreamThread::process_buffers() {
   return any;
 }
 
-void StreamThread::commit_all() {
+void StreamThread::commit_all(bool revoking) {
   if (tasks_.empty()) return;
   for (auto& [id, task] : tasks_) {
     if (!restoring_.count(task.get())) task->flush();
+  }
+  if (producer_->transactional()) {
+    kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(
+        static_cast<int>(partitions_.size())));
+    for (auto& [key, ps] : partitions_) {
+      if (ps.next_offset > ps.committed) {
+        rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
+            ps.next_offset;
+      }
+    }
+    std::string message;
+    StreamsProducer::TxnError r = producer_->commit_transaction(consumer_.get(), offsets.get(), &message);
+    if (r == StreamsProducer::TxnError::kNone) {
+      for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
+      // The transaction is committed: now the stores may apply the same writes,
+      // with the changelog offsets they correspond to.
+      for (auto& [id, task] : tasks_) {
+        if (restoring_.count(task.get())) continue;
+        for (const StreamTask::Changelog& c : task->changelogs()) {
+          int64_t last = producer_->last_offset(c.topic, c.partition);
+          if (last >= 0) task->set_changelog_offset(c.topic, c.partition, last + 1);
+        }
+        task->commit_stores();
+      }
+      uncommitted_ = false;
+      last_commit_ = std::chrono::steady_clock::now();
+      rt_.metrics->commit_total.fetch_add(1);
+      return;
+    }
+    if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
+    rt_.metrics->aborted_transactions_total.fetch_add(1);
+    if (r == StreamsProducer::TxnError::kFenced) {
+      // Another producer owns our transactional.id: this one is unusable. Drop
+      // the tasks without committing and rejoin the group with a new producer.
+      log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
+      close_tasks(false);
+      Status s = create_producer();
+      if (!s) throw std::runtime_error(s.message());
+      if (!revoking) {
+        rd_kafka_unsubscribe(consumer_.get());
+        kafka::PartitionList topics(rd_kafka_topic_partition_list_new(
+            static_cast<int>(rt_.source_topics.size())));
+        for (const std::string& t : rt_.source_topics) {
+          rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+        }
+        rd_kafka_subscribe(consumer_.get(), topics.get());
+        state_ = State::kStarting;
+      }
+      return;
+    }
+    log::warn("{}: transaction failed ({}); aborting and reverting tasks to their last commit",
+              client_id_, message);
+    std::string abort_message;
+    r = producer_->abort_transaction(&abort_message);
+    if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(abort_message);
+    if (r == StreamsProducer::TxnError::kFenced) {
+      close_tasks(false);
+      Status s = create_producer();
+      if (!s) throw std::runtime_error(s.message());
+    }
+    if (revoking) {
+      close_tasks(false);
+    } else {
+      revive_tasks();
+    }
+    return;
   }
   // Offsets only after every output and changelog record is acknowledged: a
   // committed offset must never be ahead of what its records produced.
@@ -405,6 +495,35 @@ void StreamThread::commit_all() {
   uncommitted_ = false;
   last_commit_ = std::chrono::steady_clock::now();
   rt_.metrics->commit_total.fetch_add(1);
+}
+
+void StreamThread::revive_tasks() {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("cannot read the consumer's assignment");
+  }
+  kafka::PartitionList assignment(raw);
+  std::map<Key, int64_t> positions;
+  for (auto& [key, ps] : partitions_) positions[key] = ps.committed;
+  close_tasks(false);
+  // Rewind the consumer to what the last transaction committed; this also drops
+  // messages fetched past it.
+  kafka::PartitionList seek(rd_kafka_topic_partition_list_new(assignment->cnt));
+  for (int i = 0; i < assignment->cnt; ++i) {
+    auto it = positions.find({assignment->elems[i].topic, assignment->elems[i].partition});
+    if (it == positions.end() || it->second < 0) continue;
+    rd_kafka_topic_partition_list_add(seek.get(), assignment->elems[i].topic,
+                                      assignment->elems[i].partition)->offset = it->second;
+  }
+  if (seek->cnt > 0) {
+    rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), seek.get(), 30000);
+    if (error) {
+      std::string m = std::string("cannot rewind the consumer: ") + rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      throw std::runtime_error(m);
+    }
+  }
+  on_assigned(assignment.get(), positions);
 }
 
 void StreamThread::update_bounded_idle() {

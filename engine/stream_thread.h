@@ -58,14 +58,22 @@ class StreamThread {
   void fail(const std::string& message);
   static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
-  void on_assigned(rd_kafka_topic_partition_list_t* partitions);
+  // `positions`: where each partition resumes (revival after an abort); empty:
+  // the group's committed offsets.
+  void on_assigned(rd_kafka_topic_partition_list_t* partitions,
+                   const std::map<std::pair<std::string, int32_t>, int64_t>& positions = {});
   void on_revoked();
-  void create_task(const TaskId& id);
+  void create_task(const TaskId& id, bool after_abort);
+  Status create_producer();
+  // Exactly-once: after an aborted transaction, re-creates every task from its
+  // last commit and rewinds the consumer to the last committed positions.
+  void revive_tasks();
   void set_paused(StreamTask* task, bool paused);
   void route(kafka::Message msg);
   void process_one(PartitionState& ps, const rd_kafka_message_t* msg);
   bool process_buffers();
-  void commit_all();
+  // `revoking`: called while partitions are being revoked (no revival then).
+  void commit_all(bool revoking = false);
   void close_tasks(bool clean);
   void update_bounded_idle();
 

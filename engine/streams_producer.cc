@@ -5,8 +5,8 @@
 namespace brook {
 
 Status StreamsProducer::create(const StreamsConfig& config, const std::string& client_id,
-                               BoundedProgress* progress, Metrics& metrics,
-                               std::unique_ptr<StreamsProducer>* out) {
+                               const std::string& transactional_id, BoundedProgress* progress,
+                               Metrics& metrics, std::unique_ptr<StreamsProducer>* out) {
   // Kafka Streams' producer defaults, overridable by the user's properties.
   std::map<std::string, std::string> props = {
       {"linger.ms", "100"},
@@ -15,6 +15,12 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
       {"client.id", client_id},
   };
   for (const auto& [k, v] : config.client_properties(false)) props[k] = v;
+  if (!transactional_id.empty()) {
+    props["transactional.id"] = transactional_id;
+    // A transaction spans at most a commit interval; keep the broker's timeout
+    // short so a dead worker's transaction is aborted soon.
+    if (!props.count("transaction.timeout.ms")) props["transaction.timeout.ms"] = "10000";
+  }
   kafka::Conf conf;
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;
@@ -23,7 +29,84 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
   if (!s) return s;
   out->reset(new StreamsProducer(std::move(rk), config.application_id() + "-", progress, metrics));
+  if (!transactional_id.empty()) {
+    (*out)->transactional_ = true;
+    rd_kafka_error_t* error = rd_kafka_init_transactions((*out)->rk_.get(), 60000);
+    if (error) {
+      std::string m = std::string("init_transactions for ") + transactional_id + ": " +
+                      rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      out->reset();
+      return Status::error(m);
+    }
+  }
   return Status::ok();
+}
+
+StreamsProducer::TxnError StreamsProducer::classify(rd_kafka_error_t* error, const char* what,
+                                                     std::string* message) {
+  *message = std::string(what) + ": " + rd_kafka_error_string(error);
+  TxnError result = TxnError::kFatal;
+  rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+  if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+      code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) {
+    result = TxnError::kFenced;
+  } else if (rd_kafka_error_txn_requires_abort(error)) {
+    result = TxnError::kAbortable;
+  } else if (!rd_kafka_error_is_fatal(error)) {
+    // Not retriable after our retries, not fatal: abort and start over.
+    result = TxnError::kAbortable;
+  }
+  rd_kafka_error_destroy(error);
+  return result;
+}
+
+StreamsProducer::TxnError StreamsProducer::commit_transaction(
+    rd_kafka_t* consumer, const rd_kafka_topic_partition_list_t* offsets, std::string* message) {
+  if (!in_txn_) {
+    if (offsets->cnt == 0) return TxnError::kNone;  // nothing consumed, nothing sent
+    rd_kafka_error_t* error = rd_kafka_begin_transaction(rk_.get());
+    if (error) return classify(error, "begin_transaction", message);
+    in_txn_ = true;
+  }
+  if (offsets->cnt > 0) {
+    rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer);
+    rd_kafka_error_t* error = nullptr;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      error = rd_kafka_send_offsets_to_transaction(rk_.get(), offsets, group, 60000);
+      if (!error || !rd_kafka_error_is_retriable(error)) break;
+      rd_kafka_error_destroy(error);
+      error = nullptr;
+    }
+    rd_kafka_consumer_group_metadata_destroy(group);
+    if (error) return classify(error, "send_offsets_to_transaction", message);
+  }
+  rd_kafka_error_t* error = nullptr;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    error = rd_kafka_commit_transaction(rk_.get(), 60000);
+    if (!error || !rd_kafka_error_is_retriable(error)) break;
+    rd_kafka_error_destroy(error);
+    error = nullptr;
+  }
+  if (error) return classify(error, "commit_transaction", message);
+  in_txn_ = false;
+  first_error_.clear();  // the commit succeeded: every record was delivered
+  return TxnError::kNone;
+}
+
+StreamsProducer::TxnError StreamsProducer::abort_transaction(std::string* message) {
+  first_error_.clear();
+  if (!in_txn_) return TxnError::kNone;
+  rd_kafka_error_t* error = nullptr;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    error = rd_kafka_abort_transaction(rk_.get(), 60000);
+    if (!error || !rd_kafka_error_is_retriable(error)) break;
+    rd_kafka_error_destroy(error);
+    error = nullptr;
+  }
+  if (error) return classify(error, "abort_transaction", message);
+  in_txn_ = false;
+  return TxnError::kNone;
 }
 
 StreamsProducer::~StreamsProducer() {
@@ -54,6 +137,15 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
 }
 
 void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
+  if (transactional_ && !in_txn_) {
+    rd_kafka_error_t* error = rd_kafka_begin_transaction(rk_.get());
+    if (error) {
+      if (first_error_.empty()) first_error_ = std::string("begin_transaction: ") + rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      return;
+    }
+    in_txn_ = true;
+  }
   TopicState& t = topic(r.topic);
   rd_kafka_headers_t* headers = nullptr;
   if (r.headers && !r.headers->empty()) {

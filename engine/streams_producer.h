@@ -3,8 +3,11 @@
 // murmur2_random partitioner), as Java clients and Kafka Streams do, so
 // repartitioned keys land where a co-partitioned topic has them. Tracks the
 // offsets written to changelog and repartition topics (for checkpoints and
-// bounded runs) and the first send error. All transaction code will live here.
-// One per stream thread; not thread-safe.
+// bounded runs) and the first send error. All transaction code lives here:
+// under exactly_once_v2 the producer is transactional (transactional.id =
+// <application.id>-<process id>-<thread>), a transaction begins with the first
+// send after a commit, and commit_transaction() sends the consumed offsets with
+// the group metadata and commits. One per stream thread; not thread-safe.
 #pragma once
 
 #include <map>
@@ -22,10 +25,20 @@ namespace brook {
 
 class StreamsProducer final : public RecordCollector {
  public:
-  // `progress` may be null (unbounded run).
+  // What a failed transactional call means for the caller.
+  enum class TxnError {
+    kNone,
+    kAbortable,  // abort, revert the tasks to their last commit, go on
+    kFenced,     // another producer took the transactional.id: this one is dead
+    kFatal,      // the instance cannot go on
+  };
+
+  // `progress` may be null (unbounded run). A non-empty `transactional_id` makes
+  // the producer transactional (and calls init_transactions, which also aborts
+  // whatever a previous incarnation left open).
   static Status create(const StreamsConfig& config, const std::string& client_id,
-                       BoundedProgress* progress, Metrics& metrics,
-                       std::unique_ptr<StreamsProducer>* out);
+                       const std::string& transactional_id, BoundedProgress* progress,
+                       Metrics& metrics, std::unique_ptr<StreamsProducer>* out);
   ~StreamsProducer() override;
 
   void send(const OutgoingRecord& record, int32_t partition) override;
@@ -38,6 +51,15 @@ class StreamsProducer final : public RecordCollector {
   // or -1.
   int64_t last_offset(const std::string& topic, int32_t partition) const;
   rd_kafka_t* handle() { return rk_.get(); }
+
+  bool transactional() const { return transactional_; }
+  bool in_transaction() const { return in_txn_; }
+  // Sends `offsets` to the transaction for the consumer group of `consumer`
+  // and commits it (begins one first if needed). `*message` says what failed.
+  TxnError commit_transaction(rd_kafka_t* consumer, const rd_kafka_topic_partition_list_t* offsets,
+                              std::string* message);
+  // Aborts the open transaction, if any.
+  TxnError abort_transaction(std::string* message);
 
  private:
   struct TopicState {
@@ -54,6 +76,7 @@ class StreamsProducer final : public RecordCollector {
       : rk_(std::move(rk)), app_prefix_(std::move(app_prefix)), progress_(progress),
         metrics_(metrics) {}
   TopicState& topic(std::string_view name);
+  TxnError classify(rd_kafka_error_t* error, const char* what, std::string* message);
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
 
   kafka::Handle rk_;
@@ -62,6 +85,8 @@ class StreamsProducer final : public RecordCollector {
   Metrics& metrics_;
   std::map<std::string, std::unique_ptr<TopicState>, std::less<>> topics_;  // few topics
   std::string first_error_;
+  bool transactional_ = false;
+  bool in_txn_ = false;
 };
 
 }  // namespace brook

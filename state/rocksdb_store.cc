@@ -10,21 +10,22 @@
 namespace brook::state {
 namespace {
 
+}  // namespace
+
 void check(const rocksdb::Status& s, const std::string& store, const char* what) {
   if (!s.ok()) {
     throw StateStoreError("state store '" + store + "': " + what + " failed: " + s.ToString());
   }
 }
 
+namespace {
 rocksdb::Slice slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-
 }  // namespace
 
-RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbResources& resources)
-    : name_(std::move(name)), path_(std::move(path)) {
-  std::filesystem::create_directories(path_);
+rocksdb::Options RocksDbStore::options(const RocksDbResources& resources) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.create_missing_column_families = true;
   options.write_buffer_manager = resources.write_buffer_manager();
   // Memtables are sized from the shared budget, and their arena blocks kept
   // small, so that many stores (one per task) fit a small budget.
@@ -37,8 +38,14 @@ RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbReso
   table.block_cache = resources.block_cache();
   table.cache_index_and_filter_blocks = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbResources& resources)
+    : name_(std::move(name)), path_(std::move(path)) {
+  std::filesystem::create_directories(path_);
   rocksdb::DB* db = nullptr;
-  check(rocksdb::DB::Open(options, path_, &db), name_, "open");
+  check(rocksdb::DB::Open(options(resources), path_, &db), name_, "open");
   db_.reset(db);
 }
 

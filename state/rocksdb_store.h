@@ -10,8 +10,11 @@
 #include "state/key_value_bytes_store.h"
 #include "state/rocksdb_resources.h"
 
+#include <rocksdb/options.h>
+
 namespace rocksdb {
 class DB;
+class Status;
 }
 
 namespace brook::state {
@@ -31,10 +34,17 @@ class RocksDbStore final : public KeyValueBytesStore {
   void flush() override;
   void close() override;
 
+  // Options shared by every RocksDB store of brook: the process budget's cache
+  // and write-buffer manager, memtables sized from it.
+  static rocksdb::Options options(const RocksDbResources& resources);
+
  private:
   std::string name_;
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
 };
+
+// Throws StateStoreError naming the store and the operation when `s` failed.
+void check(const rocksdb::Status& s, const std::string& store, const char* what);
 
 }  // namespace brook::state

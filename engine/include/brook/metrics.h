@@ -19,6 +19,7 @@ struct Metrics {
   std::atomic<int64_t> restore_remaining_records{0};    // being restored right now
   std::atomic<int64_t> produce_total{0};
   std::atomic<int64_t> rebalance_total{0};
+  std::atomic<int64_t> aborted_transactions_total{0};
 
   std::map<std::string, int64_t> snapshot() const {
     return {{"process-total", process_total.load()},
@@ -28,7 +29,8 @@ struct Metrics {
             {"restore-records-total", restore_records_total.load()},
             {"restore-remaining-records", restore_remaining_records.load()},
             {"produce-total", produce_total.load()},
-            {"rebalance-total", rebalance_total.load()}};
+            {"rebalance-total", rebalance_total.load()},
+            {"aborted-transactions-total", aborted_transactions_total.load()}};
   }
 };
 
