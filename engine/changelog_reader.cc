@@ -110,7 +110,8 @@ void ChangelogReader::finish(std::map<Key, Entry>::iterator it,
 Status ChangelogReader::restore(std::chrono::milliseconds budget,
                                 std::vector<StreamTask*>* finished) {
   if (entries_.empty()) return Status::ok();
-  auto deadline = std::chrono::steady_clock::now() + budget;
+  auto started = std::chrono::steady_clock::now();
+  auto deadline = started + budget;
   bool changed = false;
   std::set<StreamTask*> touched;
   while (!entries_.empty() && std::chrono::steady_clock::now() < deadline) {
@@ -151,6 +152,8 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
   // during a long restoration resumes where it was.
   for (StreamTask* t : touched) t->commit_stores();
   auto now = std::chrono::steady_clock::now();
+  metrics_.restore_time_ms_total.fetch_add(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count());
   if (!entries_.empty() && now - last_progress_log_ > std::chrono::seconds(5)) {
     last_progress_log_ = now;
     for (const auto& [k, e] : entries_) {

@@ -326,7 +326,7 @@ void StreamThread::route(kafka::Message msg) {
     process_one(*ps, msg.get());
     processed_directly_ = true;
     uncommitted_ = true;
-    bounded_idle_ = false;
+    if (bounded_idle_.load(std::memory_order_relaxed)) bounded_idle_ = false;
     return;
   }
   ps->buffer.push_back(std::move(msg));

@@ -110,10 +110,8 @@ bool read(value v, std::optional<T>& out) {
     out.reset();
     return true;
   }
-  T x{};
-  if (!read(v, x)) return false;
-  out = std::move(x);
-  return true;
+  if (!out) out.emplace();  // reuse the value (and its capacity) when there is one
+  return read(v, *out);
 }
 
 template <class T>
@@ -158,7 +156,19 @@ bool read_object(simdjson::ondemand::object obj, T& out) {
                        : (uint64_t{1} << I)),
      ...);
   }(std::make_index_sequence<n>{});
-  return (seen & required) == required;
+  if ((seen & required) != required) return false;
+  // `out` is reused between records: an optional field this document lacks is
+  // absent, whatever the previous record had.
+  [&]<size_t... I>(std::index_sequence<I...>) {
+    (([&] {
+       auto& m = out.*(std::get<I>(fields).member);
+       if constexpr (is_optional<std::remove_cvref_t<decltype(m)>>::value) {
+         if (!(seen & (uint64_t{1} << I))) m.reset();
+       }
+     }()),
+     ...);
+  }(std::make_index_sequence<n>{});
+  return true;
 }
 
 template <class T, std::enable_if_t<is_struct<T>::value, int>>

@@ -20,6 +20,7 @@ struct Metrics {
   std::atomic<int64_t> produce_total{0};
   std::atomic<int64_t> rebalance_total{0};
   std::atomic<int64_t> aborted_transactions_total{0};
+  std::atomic<int64_t> restore_time_ms_total{0};        // wall time spent restoring
 
   std::map<std::string, int64_t> snapshot() const {
     return {{"process-total", process_total.load()},
@@ -30,7 +31,8 @@ struct Metrics {
             {"restore-remaining-records", restore_remaining_records.load()},
             {"produce-total", produce_total.load()},
             {"rebalance-total", rebalance_total.load()},
-            {"aborted-transactions-total", aborted_transactions_total.load()}};
+            {"aborted-transactions-total", aborted_transactions_total.load()},
+            {"restore-time-ms-total", restore_time_ms_total.load()}};
   }
 };
 

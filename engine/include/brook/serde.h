@@ -33,9 +33,10 @@ struct Serde {
     out.clear();
     json::write(v, out);
   }
+  // Fills `out` in place (reusing its strings' capacity): every required field
+  // is overwritten, and optional fields the document lacks are reset.
   static bool deserialize(const char* data, size_t size, T& out) {
     if (data == nullptr) return false;
-    out = T{};
     return json::parse(data, size, out);
   }
   static constexpr const char* name() { return "json"; }
