@@ -396,32 +396,15 @@ void StreamThread::commit_all(bool revoking) {
   for (auto& [id, task] : tasks_) {
     if (!restoring_.count(task.get())) task->flush();
   }
+  kafka::PartitionList offsets = advanced_offsets();
   if (producer_->transactional()) {
-    kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(
-        static_cast<int>(partitions_.size())));
-    for (auto& [key, ps] : partitions_) {
-      if (ps.next_offset > ps.committed) {
-        rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
-            ps.next_offset;
-      }
-    }
     std::string message;
     StreamsProducer::TxnError r = producer_->commit_transaction(consumer_.get(), offsets.get(), &message);
     if (r == StreamsProducer::TxnError::kNone) {
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
       // The transaction is committed: now the stores may apply the same writes,
       // with the changelog offsets they correspond to.
-      for (auto& [id, task] : tasks_) {
-        if (restoring_.count(task.get())) continue;
-        for (const StreamTask::Changelog& c : task->changelogs()) {
-          int64_t last = producer_->last_offset(c.topic, c.partition);
-          if (last >= 0) task->set_changelog_offset(c.topic, c.partition, last + 1);
-        }
-        task->commit_stores();
-      }
-      uncommitted_ = false;
-      last_commit_ = std::chrono::steady_clock::now();
-      rt_.metrics->commit_total.fetch_add(1);
+      finish_commit();
       return;
     }
     if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
@@ -466,14 +449,6 @@ void StreamThread::commit_all(bool revoking) {
   // committed offset must never be ahead of what its records produced.
   Status s = producer_->flush();
   if (!s) throw std::runtime_error(s.message());
-  kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(
-      static_cast<int>(partitions_.size())));
-  for (auto& [key, ps] : partitions_) {
-    if (ps.next_offset > ps.committed) {
-      rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
-          ps.next_offset;
-    }
-  }
   if (offsets->cnt > 0) {
     rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), 0);
     if (err) {
@@ -484,13 +459,33 @@ void StreamThread::commit_all(bool revoking) {
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
     }
   }
+  finish_commit();
+}
+
+kafka::PartitionList StreamThread::advanced_offsets() const {
+  kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(
+      static_cast<int>(partitions_.size())));
+  for (const auto& [key, ps] : partitions_) {
+    if (ps.next_offset > ps.committed) {
+      rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
+          ps.next_offset;
+    }
+  }
+  return offsets;
+}
+
+void StreamThread::finish_commit() {
   for (auto& [id, task] : tasks_) {
     if (restoring_.count(task.get())) continue;
     for (const StreamTask::Changelog& c : task->changelogs()) {
       int64_t last = producer_->last_offset(c.topic, c.partition);
       if (last >= 0) task->set_changelog_offset(c.topic, c.partition, last + 1);
     }
-    task->write_checkpoint();
+    if (producer_->transactional()) {
+      task->commit_stores();
+    } else {
+      task->write_checkpoint();
+    }
   }
   uncommitted_ = false;
   last_commit_ = std::chrono::steady_clock::now();

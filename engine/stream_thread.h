@@ -74,6 +74,11 @@ class StreamThread {
   bool process_buffers();
   // `revoking`: called while partitions are being revoked (no revival then).
   void commit_all(bool revoking = false);
+  // Input positions that moved since the last commit.
+  kafka::PartitionList advanced_offsets() const;
+  // After a successful commit: record changelog offsets, then checkpoints
+  // (at-least-once) or the staged store writes (exactly-once).
+  void finish_commit();
   void close_tasks(bool clean);
   void update_bounded_idle();
 

@@ -43,6 +43,19 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   return Status::ok();
 }
 
+// Calls a transactional API until it succeeds, fails for good, or five tries
+// have failed with retriable errors; the error of the last try, or null.
+template <class Call>
+static rd_kafka_error_t* retried(Call call) {
+  rd_kafka_error_t* error = nullptr;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    error = call();
+    if (!error || !rd_kafka_error_is_retriable(error)) return error;
+    if (attempt < 4) rd_kafka_error_destroy(error);
+  }
+  return error;
+}
+
 StreamsProducer::TxnError StreamsProducer::classify(rd_kafka_error_t* error, const char* what,
                                                      std::string* message) {
   *message = std::string(what) + ": " + rd_kafka_error_string(error);
@@ -71,23 +84,13 @@ StreamsProducer::TxnError StreamsProducer::commit_transaction(
   }
   if (offsets->cnt > 0) {
     rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer);
-    rd_kafka_error_t* error = nullptr;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      error = rd_kafka_send_offsets_to_transaction(rk_.get(), offsets, group, 60000);
-      if (!error || !rd_kafka_error_is_retriable(error)) break;
-      rd_kafka_error_destroy(error);
-      error = nullptr;
-    }
+    rd_kafka_error_t* error = retried([&] {
+      return rd_kafka_send_offsets_to_transaction(rk_.get(), offsets, group, 60000);
+    });
     rd_kafka_consumer_group_metadata_destroy(group);
     if (error) return classify(error, "send_offsets_to_transaction", message);
   }
-  rd_kafka_error_t* error = nullptr;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    error = rd_kafka_commit_transaction(rk_.get(), 60000);
-    if (!error || !rd_kafka_error_is_retriable(error)) break;
-    rd_kafka_error_destroy(error);
-    error = nullptr;
-  }
+  rd_kafka_error_t* error = retried([&] { return rd_kafka_commit_transaction(rk_.get(), 60000); });
   if (error) return classify(error, "commit_transaction", message);
   in_txn_ = false;
   first_error_.clear();  // the commit succeeded: every record was delivered
@@ -97,13 +100,7 @@ StreamsProducer::TxnError StreamsProducer::commit_transaction(
 StreamsProducer::TxnError StreamsProducer::abort_transaction(std::string* message) {
   first_error_.clear();
   if (!in_txn_) return TxnError::kNone;
-  rd_kafka_error_t* error = nullptr;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    error = rd_kafka_abort_transaction(rk_.get(), 60000);
-    if (!error || !rd_kafka_error_is_retriable(error)) break;
-    rd_kafka_error_destroy(error);
-    error = nullptr;
-  }
+  rd_kafka_error_t* error = retried([&] { return rd_kafka_abort_transaction(rk_.get(), 60000); });
   if (error) return classify(error, "abort_transaction", message);
   in_txn_ = false;
   return TxnError::kNone;

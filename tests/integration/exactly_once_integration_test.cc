@@ -50,24 +50,30 @@ class ExactlyOnceIntegration : public ::testing::Test {
                          {"consumer.session.timeout.ms", "6000"}};
   }
 
+  // Creates the demo topics (4 partitions) and the generator's options for them.
+  demo::GeneratorOptions demo_topics(const S& purchases, const S& totals, int64_t n, uint64_t seed) {
+    demo::GeneratorOptions o;
+    o.bootstrap_servers = kafka_->bootstrap_servers();
+    o.purchases_topic = purchases;
+    o.products_topic = kafka_->unique("products");
+    o.inventories_topic = kafka_->unique("inventories");
+    for (const auto& t : {purchases, totals, o.products_topic, o.inventories_topic}) {
+      EXPECT_TRUE(kafka_->create_topic(t, 4));
+    }
+    o.purchases = n;
+    o.seed = seed;
+    o.start_time_us = 1669907853000000;
+    o.quiet = true;
+    return o;
+  }
+
   std::unique_ptr<testing::TestKafka> kafka_;
   std::string app_, state_dir_;
 };
 
 TEST_F(ExactlyOnceIntegration, RunningTotalsAreExactUnderExactlyOnce) {
   S purchases = kafka_->unique("purchases"), totals = kafka_->unique("totals");
-  for (const auto& t : {purchases, totals, kafka_->unique("products"), kafka_->unique("inventories")}) {
-    ASSERT_TRUE(kafka_->create_topic(t, 4));
-  }
-  demo::GeneratorOptions o;
-  o.bootstrap_servers = kafka_->bootstrap_servers();
-  o.purchases_topic = purchases;
-  o.products_topic = kafka_->unique("products");
-  o.inventories_topic = kafka_->unique("inventories");
-  o.purchases = 3000;
-  o.seed = 5;
-  o.start_time_us = 1669907853000000;
-  o.quiet = true;
+  demo::GeneratorOptions o = demo_topics(purchases, totals, 3000, 5);
   std::atomic<bool> stop{false};
   demo::GeneratorStats stats;
   ASSERT_TRUE(demo::generate(o, stop, &stats));
@@ -160,7 +166,9 @@ TEST_P(ExactlyOnceFaults, AbortsAndRecoversWithoutLosingOrDoubleApplyingState) {
   auto m = streams.metrics();
   std::cerr << GetParam().name << ": " << m["aborted-transactions-total"] << " aborted transactions, "
             << m["commit-total"] << " commits\n";
-  if (GetParam().aborts) EXPECT_GT(m["aborted-transactions-total"], 0);
+  if (GetParam().aborts) {
+    EXPECT_GT(m["aborted-transactions-total"], 0);
+  }
   EXPECT_GT(m["commit-total"], 0);
   EXPECT_EQ(stored_counts(state_dir_, app_), expected);
 }
@@ -235,19 +243,8 @@ TEST_F(ExactlyOnceIntegration, SurvivesRepeatedSigkillWithEveryEffectExactlyOnce
   std::string reason = probe_transactions(*kafka_);
   if (!reason.empty()) GTEST_SKIP() << "broker cannot show exactly-once: " << reason;
   S purchases = kafka_->unique("purchases"), totals = kafka_->unique("totals");
-  for (const auto& t : {purchases, totals, kafka_->unique("products"), kafka_->unique("inventories")}) {
-    ASSERT_TRUE(kafka_->create_topic(t, 4));
-  }
-  demo::GeneratorOptions o;
-  o.bootstrap_servers = kafka_->bootstrap_servers();
-  o.purchases_topic = purchases;
-  o.products_topic = kafka_->unique("products");
-  o.inventories_topic = kafka_->unique("inventories");
-  o.purchases = 20000;
+  demo::GeneratorOptions o = demo_topics(purchases, totals, 20000, 77);
   o.rate = 4000;  // written while the worker runs and dies
-  o.seed = 77;
-  o.start_time_us = 1669907853000000;
-  o.quiet = true;
   std::atomic<bool> stop{false};
   demo::GeneratorStats stats;
   std::thread writer([&] { ASSERT_TRUE(demo::generate(o, stop, &stats)); });
@@ -295,7 +292,9 @@ TEST_F(ExactlyOnceIntegration, SurvivesRepeatedSigkillWithEveryEffectExactlyOnce
     ASSERT_TRUE(Serde<demo::RunningTotal>::deserialize(r.value->data(), r.value->size(), t));
     // Within a partition the committed totals of a product only grow: a purchase
     // applied twice would show as a count above the exact final one below.
-    if (last.count(t.product_id)) EXPECT_GT(t.transactions, last[t.product_id].transactions);
+    if (last.count(t.product_id)) {
+      EXPECT_GT(t.transactions, last[t.product_id].transactions);
+    }
     last[t.product_id] = t;
   }
   for (const auto& [id, c] : cents) {
