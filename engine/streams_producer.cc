@@ -1,5 +1,7 @@
 #include "engine/streams_producer.h"
 
+#include <algorithm>
+
 #include "engine/log.h"
 
 namespace brook {
@@ -15,6 +17,13 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
       {"client.id", client_id},
   };
   for (const auto& [k, v] : config.client_properties(false)) props[k] = v;
+  // Every commit flushes the producer synchronously (and a transaction commit
+  // does too): records lingering for as long as a commit interval would all wait
+  // for that flush and stall the thread. Linger at most a tenth of the interval
+  // (Kafka Streams' 100 ms at the default 30 s), unless the user says otherwise.
+  if (!config.client_properties(false).count("linger.ms")) {
+    props["linger.ms"] = std::to_string(std::clamp<int64_t>(config.commit_interval_ms() / 10, 0, 100));
+  }
   if (!transactional_id.empty()) {
     props["transactional.id"] = transactional_id;
     // A transaction spans at most a commit interval; keep the broker's timeout
