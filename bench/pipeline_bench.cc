@@ -11,7 +11,10 @@
 // group; every producer compresses with lz4 (the local Kafka keeps only 5 MiB
 // per partition, and the running totals' repartition topic concentrates 27
 // product keys on few partitions). A brook run that does not process exactly
-// the records it should fails the benchmark. The clock runs from partition assignment (the local Kafka makes a new
+// the records it should fails the benchmark. Every consumer may prefetch the
+// whole input (queued.max.messages.kbytes, --prefetch-kbytes): librdkafka 2.0
+// pauses a consumer that reaches that limit and resumes it only when its broker
+// thread next wakes, which added a random ~0.5 s stall to either pipeline. The clock runs from partition assignment (the local Kafka makes a new
 // group wait ~3 s first, the same for all) until the pipeline has consumed every
 // input record and every record it produced is acknowledged — for brook, until
 // its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
@@ -43,6 +46,7 @@ struct Options {
   int64_t records = 0;
   std::string state_dir;
   std::string commit_ms;
+  std::string compression = "lz4";
   std::vector<std::pair<std::string, std::string>> properties;  // extra brook config
 };
 
@@ -132,7 +136,7 @@ double run_raw_pipe(const Options& o, const std::string& group, const std::strin
   brook::kafka::Conf pconf;
   check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"linger.ms", "100"},
                                  {"acks", "all"}, {"partitioner", "murmur2_random"},
-                                 {"compression.type", "lz4"}},
+                                 {"compression.type", o.compression}},
                                 &pconf));
   for (const auto& [k, v] : client_defaults(o, "producer.")) {
     rd_kafka_conf_set(pconf.get(), k.c_str(), v.c_str(), err, sizeof err);
@@ -174,7 +178,7 @@ double run_raw_pipe(const Options& o, const std::string& group, const std::strin
 double run_brook(const Options& o, brook::Topology topology, const std::string& app, int64_t reads) {
   brook::StreamsConfig config{{"application.id", app},
                               {"bootstrap.servers", o.bootstrap},
-                              {"producer.compression.type", "lz4"},
+                              {"producer.compression.type", o.compression},
                               {"state.dir", o.state_dir},
                               {"stop.at.end", "true"},
                               {"consumer.session.timeout.ms", "6000"}};
@@ -232,6 +236,8 @@ int main(int argc, char** argv) {
       .option("rounds", "rounds of each pipeline (default 5)")
       .option("commit-interval-ms", "brook's commit interval (default: 30000, as Kafka Streams)")
       .option("property", "KEY=VALUE added to brook's config (repeatable)", true)
+      .option("compression", "producer compression of every pipeline (default lz4)")
+      .option("prefetch-kbytes", "consumer queued.max.messages.kbytes of every pipeline (default 524288)")
       .option("only", "run one pipeline: raw | stateless | totals (no ratios; for profiling)")
       .flag("compare-guarantees",
             "instead: running totals under exactly_once_v2 vs at_least_once, both at "
@@ -246,6 +252,9 @@ int main(int argc, char** argv) {
   o.partitions = std::stoi(cli.get("partitions").value_or("32"));
   int rounds = std::stoi(cli.get("rounds").value_or("5"));
   o.commit_ms = cli.get("commit-interval-ms").value_or("");
+  o.compression = cli.get("compression").value_or("lz4");
+  o.properties.emplace_back("consumer.queued.max.messages.kbytes",
+                            cli.get("prefetch-kbytes").value_or("524288"));
   for (const std::string& kv : cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
     size_t eq = kv.find('=');
     if (eq == std::string::npos) check(brook::Status::error("--property takes KEY=VALUE"));

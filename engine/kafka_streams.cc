@@ -223,7 +223,7 @@ void KafkaStreams::Impl::watch() {
   int idle_rounds = 0;
   uint64_t last_version = 0;
   while (!stop_monitor.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
     bool all_running = true;
     for (auto& t : threads) {
       StreamThread::State ts = t->state();
@@ -249,7 +249,7 @@ void KafkaStreams::Impl::watch() {
       uint64_t v = bounded->version();
       idle_rounds = (idle && v == last_version) ? idle_rounds + 1 : 0;
       last_version = v;
-      if (idle_rounds >= 5) {  // stable for 50 ms
+      if (idle_rounds >= 2) {  // stable for 10 ms
         std::lock_guard<std::mutex> lock(mu);
         bounded_done = true;
         cv.notify_all();

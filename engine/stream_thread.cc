@@ -123,10 +123,16 @@ void StreamThread::run() {
 void StreamThread::loop_once() {
   bool restoring = !restoring_.empty();
   // Poll a batch: block briefly only when there is nothing else to do.
-  int timeout = restoring ? 0 : 50;
+  // Block briefly only when idle; a bounded run checks for its end often.
+  int timeout = restoring ? 0 : rt_.bounded ? 10 : 50;
   // One queue operation per batch; rebalance callbacks are served in it too.
+  // consume_batch_queue returns only once the batch is full or the timeout has
+  // passed: take what is ready without waiting, and block (for one message)
+  // only when nothing is.
   rd_kafka_message_t* batch[1000];
-  ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout, batch, 1000);
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch, 1000);
+  if (n == 0 && timeout > 0) n = rd_kafka_consume_batch_queue(queue_, timeout, batch, 1);
+  last_poll_count_ = n;
   processed_directly_ = false;
   for (ssize_t i = 0; i < n; ++i) {
     route(kafka::Message(batch[i]));
@@ -149,7 +155,7 @@ void StreamThread::loop_once() {
     }
     if (restoring_.empty() && assigned_once_) state_ = State::kRunning;
   }
-  bool processed = process_buffers() || processed_directly_;
+  process_buffers();
   producer_->poll();
   bool requested = false;
   for (auto& [id, t] : tasks_) {
@@ -162,7 +168,7 @@ void StreamThread::loop_once() {
   if (requested || now - last_commit_ >= std::chrono::milliseconds(rt_.config.commit_interval_ms())) {
     commit_all();
   }
-  if (rt_.bounded && !processed) update_bounded_idle();
+  if (rt_.bounded) update_bounded_idle();
 }
 
 void StreamThread::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -529,12 +535,18 @@ void StreamThread::update_bounded_idle() {
   for (auto& [key, ps] : partitions_) {
     if (!ps.buffer.empty() || ps.next_offset < rt_.bounded->target(ps.topic, ps.partition)) {
       bounded_idle_ = false;
+      // Nothing arrived, yet records are due (e.g. our own repartitioned ones):
+      // don't let what we sent linger in the producer while the run waits.
+      if (uncommitted_ && last_poll_count_ == 0) producer_->push();
       return;
     }
   }
   if (uncommitted_) {
     commit_all();
-    return;  // the commit may have raised targets; decide on the next pass
+    // The commit's flush may have raised targets (our repartitioned records).
+    for (auto& [key, ps] : partitions_) {
+      if (ps.next_offset < rt_.bounded->target(ps.topic, ps.partition)) return;
+    }
   }
   bounded_idle_ = true;
 }

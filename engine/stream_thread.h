@@ -96,6 +96,7 @@ class StreamThread {
   PartitionState* last_routed_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue (owned by librdkafka)
   bool processed_directly_ = false;
+  ssize_t last_poll_count_ = 0;  // messages the last poll returned
   bool assigned_once_ = false;
   bool uncommitted_ = false;
   std::chrono::steady_clock::time_point last_commit_;

@@ -44,6 +44,8 @@ class StreamsProducer final : public RecordCollector {
   void send(const OutgoingRecord& record, int32_t partition) override;
   // Serves delivery reports.
   void poll() { rd_kafka_poll(rk_.get(), 0); }
+  // Sends what is queued now instead of after linger.ms (waits at most 1 ms).
+  void push() { rd_kafka_flush(rk_.get(), 1); }
   // Waits until every record sent so far is acknowledged; the first send error
   // since the last flush, if any.
   Status flush(int timeout_ms = 120000);
