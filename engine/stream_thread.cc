@@ -416,22 +416,7 @@ void StreamThread::commit_all(bool revoking) {
     if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
     rt_.metrics->aborted_transactions_total.fetch_add(1);
     if (r == StreamsProducer::TxnError::kFenced) {
-      // Another producer owns our transactional.id: this one is unusable. Drop
-      // the tasks without committing and rejoin the group with a new producer.
-      log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
-      close_tasks(false);
-      Status s = create_producer();
-      if (!s) throw std::runtime_error(s.message());
-      if (!revoking) {
-        rd_kafka_unsubscribe(consumer_.get());
-        kafka::PartitionList topics(rd_kafka_topic_partition_list_new(
-            static_cast<int>(rt_.source_topics.size())));
-        for (const std::string& t : rt_.source_topics) {
-          rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-        }
-        rd_kafka_subscribe(consumer_.get(), topics.get());
-        state_ = State::kStarting;
-      }
+      rejoin_after_fence(message, revoking);
       return;
     }
     log::warn("{}: transaction failed ({}); aborting and reverting tasks to their last commit",
@@ -440,9 +425,8 @@ void StreamThread::commit_all(bool revoking) {
     r = producer_->abort_transaction(&abort_message);
     if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(abort_message);
     if (r == StreamsProducer::TxnError::kFenced) {
-      close_tasks(false);
-      Status s = create_producer();
-      if (!s) throw std::runtime_error(s.message());
+      rejoin_after_fence(abort_message, revoking);
+      return;
     }
     if (revoking) {
       close_tasks(false);
@@ -466,6 +450,24 @@ void StreamThread::commit_all(bool revoking) {
     }
   }
   finish_commit();
+}
+
+void StreamThread::rejoin_after_fence(const std::string& message, bool revoking) {
+  // Another producer owns our transactional.id: this one is unusable. Drop the
+  // tasks without committing and rejoin the group with a new producer.
+  log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
+  close_tasks(false);
+  Status s = create_producer();
+  if (!s) throw std::runtime_error(s.message());
+  if (revoking) return;  // the rebalance under way assigns anew
+  rd_kafka_unsubscribe(consumer_.get());
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(
+      static_cast<int>(rt_.source_topics.size())));
+  for (const std::string& t : rt_.source_topics) {
+    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_subscribe(consumer_.get(), topics.get());
+  state_ = State::kStarting;
 }
 
 kafka::PartitionList StreamThread::advanced_offsets() const {

@@ -68,6 +68,8 @@ class StreamThread {
   // Exactly-once: after an aborted transaction, re-creates every task from its
   // last commit and rewinds the consumer to the last committed positions.
   void revive_tasks();
+  // Exactly-once: our producer was fenced; drop the tasks and rejoin.
+  void rejoin_after_fence(const std::string& message, bool revoking);
   void set_paused(StreamTask* task, bool paused);
   void route(kafka::Message msg);
   void process_one(PartitionState& ps, const rd_kafka_message_t* msg);
