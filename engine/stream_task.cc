@@ -74,28 +74,14 @@ void StreamTask::initialize() {
     auto stack = std::make_unique<StoreStack>();
     stack->def = topology_.find_store(name);
     if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
-    std::unique_ptr<state::KeyValueBytesStore> store;
     stack->persistent = stack->def->persistent && !options_.in_memory_stores;
-    if (stack->persistent) {
-      if (!directory_ || !rocksdb_) throw std::logic_error("persistent store without a directory");
-      if (options_.exactly_once) {
-        auto txn = std::make_unique<state::TransactionalRocksDbStore>(
-            name, directory_->store_path(name), *rocksdb_);
-        stack->txn = txn.get();
-        for (const auto& [tp, offset] : txn->committed_offsets()) checkpoint[tp] = offset;
-        store = std::move(txn);
-      } else {
-        store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
-      }
-    } else {
-      store = std::make_unique<state::InMemoryStore>(name);
+    std::unique_ptr<state::KeyValueBytesStore> store = open_bottom(*stack, name);
+    if (stack->txn) {
+      for (const auto& [tp, offset] : stack->txn->committed_offsets()) checkpoint[tp] = offset;
     }
-    stack->bottom = store.get();
     if (stack->def->logging) {
       std::string topic = resolve_topic(Topology::changelog_topic(name), true);
       stack->writer = std::make_unique<Writer>(collector_, topic, id_.partition);
-      store = std::make_unique<state::ChangeloggingStore>(std::move(store), *stack->writer,
-                                                          record_time_);
       changelogs_.push_back(Changelog{name, topic, id_.partition});
       // Only a persistent store keeps what a checkpoint says it has.
       auto it = checkpoint.find({topic, id_.partition});
@@ -103,12 +89,7 @@ void StreamTask::initialize() {
         changelog_offsets_[it->first] = it->second;
       }
     }
-    if (stack->def->caching && cache_.enabled()) {
-      auto caching = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
-      stack->cache = caching.get();
-      store = std::move(caching);
-    }
-    stack->top = std::move(store);
+    wrap(*stack, std::move(store));
     stores_[name] = std::move(stack);
   }
 
@@ -129,6 +110,39 @@ void StreamTask::initialize() {
     }
   }
   for (auto& node : nodes_) node->init(*this);
+}
+
+std::unique_ptr<state::KeyValueBytesStore> StreamTask::open_bottom(StoreStack& s,
+                                                                   const std::string& name) {
+  std::unique_ptr<state::KeyValueBytesStore> store;
+  s.txn = nullptr;
+  if (!s.persistent) {
+    store = std::make_unique<state::InMemoryStore>(name);
+  } else if (!directory_ || !rocksdb_) {
+    throw std::logic_error("persistent store without a directory");
+  } else if (options_.exactly_once) {
+    auto txn = std::make_unique<state::TransactionalRocksDbStore>(
+        name, directory_->store_path(name), *rocksdb_);
+    s.txn = txn.get();
+    store = std::move(txn);
+  } else {
+    store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
+  }
+  s.bottom = store.get();
+  return store;
+}
+
+void StreamTask::wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> store) {
+  if (s.def->logging) {
+    store = std::make_unique<state::ChangeloggingStore>(std::move(store), *s.writer, record_time_);
+  }
+  s.cache = nullptr;
+  if (s.def->caching && cache_.enabled()) {
+    auto caching = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
+    s.cache = caching.get();
+    store = std::move(caching);
+  }
+  s.top = std::move(store);
 }
 
 void StreamTask::process(const RawRecord& raw) {
@@ -228,26 +242,8 @@ void StreamTask::wipe_store(const std::string& name) {
   std::string path = directory_->store_path(name);
   std::filesystem::remove_all(path);
   // The bottom store is owned by the layer above it: rebuild the whole stack.
-  std::unique_ptr<state::KeyValueBytesStore> store;
-  if (s.txn) {
-    auto txn = std::make_unique<state::TransactionalRocksDbStore>(name, path, *rocksdb_);
-    s.txn = txn.get();
-    store = std::move(txn);
-  } else {
-    store = std::make_unique<state::RocksDbStore>(name, path, *rocksdb_);
-  }
-  s.bottom = store.get();
-  s.cache = nullptr;
   s.top.reset();
-  if (s.def->logging) {
-    store = std::make_unique<state::ChangeloggingStore>(std::move(store), *s.writer, record_time_);
-  }
-  if (s.def->caching && cache_.enabled()) {
-    auto caching = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
-    s.cache = caching.get();
-    store = std::move(caching);
-  }
-  s.top = std::move(store);
+  wrap(s, open_bottom(s, name));
   for (auto it = changelog_offsets_.begin(); it != changelog_offsets_.end();) {
     it = it->first.first == resolve_topic(Topology::changelog_topic(name), true)
              ? changelog_offsets_.erase(it)

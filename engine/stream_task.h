@@ -113,6 +113,11 @@ class StreamTask final : public TaskContext {
   struct StoreStack;
   class Writer;
 
+  // The store at the bottom of `s` (RocksDB, transactional RocksDB or memory).
+  std::unique_ptr<state::KeyValueBytesStore> open_bottom(StoreStack& s, const std::string& name);
+  // Stacks changelogging (s.writer must exist when logged) and caching on `store`.
+  void wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> store);
+
   TaskId id_;
   std::string id_str_;
   const Topology& topology_;
