@@ -88,8 +88,8 @@ Status ChangelogReader::reassign() {
   return Status::ok();
 }
 
-void ChangelogReader::finish(std::map<Key, Entry>::iterator it,
-                             std::vector<StreamTask*>* finished) {
+void ChangelogReader::finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished,
+                             std::set<StreamTask*>* touched) {
   Entry& e = it->second;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - e.started)
@@ -99,7 +99,7 @@ void ChangelogReader::finish(std::map<Key, Entry>::iterator it,
   metrics_.restore_remaining_records.fetch_sub(std::max<int64_t>(0, e.end - e.next));
   e.task->set_changelog_offset(e.topic, e.partition, std::max(e.next, e.end));
   StreamTask* task = e.task;
-  task->commit_stores();
+  touched->insert(task);  // its offset moved: commit at the end of the slice
   entries_.erase(it);
   for (const auto& [k, other] : entries_) {
     if (other.task == task) return;  // still restoring another store
@@ -122,7 +122,7 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
     Entry& e = it->second;
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       e.next = std::max(e.next, msg->offset);
-      finish(it, finished);
+      finish(it, finished, &touched);
       changed = true;
       continue;
     }
@@ -141,15 +141,20 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
     metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
     metrics_.restore_remaining_records.fetch_sub(1, std::memory_order_relaxed);
     e.next = msg->offset + 1;
-    e.task->set_changelog_offset(e.topic, e.partition, e.next);
-    touched.insert(e.task);
+    e.restored = true;
     if (e.next >= e.end) {
-      finish(it, finished);
+      finish(it, finished, &touched);
       changed = true;
     }
   }
   // Make what this slice restored durable with the offset it reached, so a crash
   // during a long restoration resumes where it was.
+  for (auto& [k, e] : entries_) {
+    if (!e.restored) continue;
+    e.restored = false;
+    e.task->set_changelog_offset(e.topic, e.partition, e.next);
+    touched.insert(e.task);
+  }
   for (StreamTask* t : touched) t->commit_stores();
   auto now = std::chrono::steady_clock::now();
   metrics_.restore_time_ms_total.fetch_add(

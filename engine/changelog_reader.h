@@ -44,12 +44,16 @@ class ChangelogReader {
     int64_t end;   // restore up to here (exclusive)
     int64_t start;
     std::chrono::steady_clock::time_point started;
+    bool restored = false;  // records applied in the current slice
   };
   using Key = std::pair<std::string, int32_t>;
 
   ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
   Status reassign();
-  void finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished);
+  // Done restoring this entry; its task's stores are committed with the rest of
+  // `touched` at the end of the slice.
+  void finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished,
+              std::set<StreamTask*>* touched);
 
   kafka::Handle rk_;
   Metrics& metrics_;
