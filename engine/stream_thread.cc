@@ -133,7 +133,6 @@ void StreamThread::loop_once() {
   ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch, 1000);
   if (n == 0 && timeout > 0) n = rd_kafka_consume_batch_queue(queue_, timeout, batch, 1);
   last_poll_count_ = n;
-  processed_directly_ = false;
   for (ssize_t i = 0; i < n; ++i) {
     route(kafka::Message(batch[i]));
     if (state_.load() == State::kError) {
@@ -330,7 +329,6 @@ void StreamThread::route(kafka::Message msg) {
   if (ps->sole_input && !ps->restoring) {
     // Nothing to order against: process at once, no buffering.
     process_one(*ps, msg.get());
-    processed_directly_ = true;
     uncommitted_ = true;
     if (bounded_idle_.load(std::memory_order_relaxed)) bounded_idle_ = false;
     return;
@@ -364,7 +362,7 @@ void StreamThread::process_one(PartitionState& ps, const rd_kafka_message_t* msg
   ps.next_offset = msg->offset + 1;
 }
 
-bool StreamThread::process_buffers() {
+void StreamThread::process_buffers() {
   bool any = false;
   // Group partitions by task, then drain each task in timestamp order.
   std::map<StreamTask*, std::vector<PartitionState*>> by_task;
@@ -394,7 +392,6 @@ bool StreamThread::process_buffers() {
     uncommitted_ = true;
     bounded_idle_ = false;
   }
-  return any;
 }
 
 void StreamThread::commit_all(bool revoking) {

@@ -73,7 +73,8 @@ class StreamThread {
   void set_paused(StreamTask* task, bool paused);
   void route(kafka::Message msg);
   void process_one(PartitionState& ps, const rd_kafka_message_t* msg);
-  bool process_buffers();
+  // Processes what tasks with several input partitions have buffered.
+  void process_buffers();
   // `revoking`: called while partitions are being revoked (no revival then).
   void commit_all(bool revoking = false);
   // Input positions that moved since the last commit.
@@ -97,7 +98,6 @@ class StreamThread {
   std::map<Key, PartitionState> partitions_;
   PartitionState* last_routed_ = nullptr;
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue (owned by librdkafka)
-  bool processed_directly_ = false;
   ssize_t last_poll_count_ = 0;  // messages the last poll returned
   bool assigned_once_ = false;
   bool uncommitted_ = false;
