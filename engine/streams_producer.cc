@@ -11,7 +11,6 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
                                Metrics& metrics, std::unique_ptr<StreamsProducer>* out) {
   // Kafka Streams' producer defaults, overridable by the user's properties.
   std::map<std::string, std::string> props = {
-      {"linger.ms", "100"},
       {"acks", "all"},
       {"partitioner", "murmur2_random"},
       {"client.id", client_id},
@@ -21,7 +20,7 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   // does too): records lingering for as long as a commit interval would all wait
   // for that flush and stall the thread. Linger at most a tenth of the interval
   // (Kafka Streams' 100 ms at the default 30 s), unless the user says otherwise.
-  if (!config.client_properties(false).count("linger.ms")) {
+  if (!props.count("linger.ms")) {
     props["linger.ms"] = std::to_string(std::clamp<int64_t>(config.commit_interval_ms() / 10, 0, 100));
   }
   if (!transactional_id.empty()) {
@@ -65,6 +64,12 @@ static rd_kafka_error_t* retried(Call call) {
   return error;
 }
 
+rd_kafka_error_t* StreamsProducer::begin() {
+  rd_kafka_error_t* error = rd_kafka_begin_transaction(rk_.get());
+  if (!error) in_txn_ = true;
+  return error;
+}
+
 StreamsProducer::TxnError StreamsProducer::classify(rd_kafka_error_t* error, const char* what,
                                                      std::string* message) {
   *message = std::string(what) + ": " + rd_kafka_error_string(error);
@@ -87,9 +92,7 @@ StreamsProducer::TxnError StreamsProducer::commit_transaction(
     rd_kafka_t* consumer, const rd_kafka_topic_partition_list_t* offsets, std::string* message) {
   if (!in_txn_) {
     if (offsets->cnt == 0) return TxnError::kNone;  // nothing consumed, nothing sent
-    rd_kafka_error_t* error = rd_kafka_begin_transaction(rk_.get());
-    if (error) return classify(error, "begin_transaction", message);
-    in_txn_ = true;
+    if (rd_kafka_error_t* error = begin()) return classify(error, "begin_transaction", message);
   }
   if (offsets->cnt > 0) {
     rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer);
@@ -144,13 +147,11 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
 
 void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
   if (transactional_ && !in_txn_) {
-    rd_kafka_error_t* error = rd_kafka_begin_transaction(rk_.get());
-    if (error) {
+    if (rd_kafka_error_t* error = begin()) {
       if (first_error_.empty()) first_error_ = std::string("begin_transaction: ") + rd_kafka_error_string(error);
       rd_kafka_error_destroy(error);
       return;
     }
-    in_txn_ = true;
   }
   TopicState& t = topic(r.topic);
   rd_kafka_headers_t* headers = nullptr;

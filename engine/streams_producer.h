@@ -79,6 +79,8 @@ class StreamsProducer final : public RecordCollector {
         metrics_(metrics) {}
   TopicState& topic(std::string_view name);
   TxnError classify(rd_kafka_error_t* error, const char* what, std::string* message);
+  // Begins a transaction; the error, or null once one is open.
+  rd_kafka_error_t* begin();
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
 
   kafka::Handle rk_;
