@@ -14,7 +14,13 @@
 // the records it should fails the benchmark. Every consumer may prefetch the
 // whole input (queued.max.messages.kbytes, --prefetch-kbytes): librdkafka 2.0
 // pauses a consumer that reaches that limit and resumes it only when its broker
-// thread next wakes, which added a random ~0.5 s stall to either pipeline. The clock runs from partition assignment (the local Kafka makes a new
+// thread next wakes, which added a random ~0.5 s stall to either pipeline.
+// Every consumer also fetches with fetch.wait.max.ms=10 (--fetch-wait-ms): the
+// local Kafka answers a fetch that finds no records only after the full
+// fetch.wait.max.ms (500 ms by default), even when records arrive meanwhile —
+// a real broker answers as soon as they do. A pipeline that reads what it wrote
+// (the running totals' repartition topic) stalled for up to 0.5 s on that
+// whenever it caught up with its own writes. The clock runs from partition assignment (the local Kafka makes a new
 // group wait ~3 s first, the same for all) until the pipeline has consumed every
 // input record and every record it produced is acknowledged — for brook, until
 // its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
@@ -238,6 +244,7 @@ int main(int argc, char** argv) {
       .option("property", "KEY=VALUE added to brook's config (repeatable)", true)
       .option("compression", "producer compression of every pipeline (default lz4)")
       .option("prefetch-kbytes", "consumer queued.max.messages.kbytes of every pipeline (default 524288)")
+      .option("fetch-wait-ms", "consumer fetch.wait.max.ms of every pipeline (default 10)")
       .option("only", "run one pipeline: raw | stateless | totals (no ratios; for profiling)")
       .flag("compare-guarantees",
             "instead: running totals under exactly_once_v2 vs at_least_once, both at "
@@ -255,6 +262,7 @@ int main(int argc, char** argv) {
   o.compression = cli.get("compression").value_or("lz4");
   o.properties.emplace_back("consumer.queued.max.messages.kbytes",
                             cli.get("prefetch-kbytes").value_or("524288"));
+  o.properties.emplace_back("consumer.fetch.wait.max.ms", cli.get("fetch-wait-ms").value_or("10"));
   for (const std::string& kv : cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
     size_t eq = kv.find('=');
     if (eq == std::string::npos) check(brook::Status::error("--property takes KEY=VALUE"));

@@ -97,6 +97,7 @@ void StreamThread::join() {
 }
 
 void StreamThread::run() {
+  commit_interval_ = std::chrono::milliseconds(rt_.config.commit_interval_ms());
   last_commit_ = std::chrono::steady_clock::now();
   try {
     while (!shutdown_.load() && state_.load() != State::kError) loop_once();
@@ -164,10 +165,13 @@ void StreamThread::loop_once() {
     }
   }
   auto now = std::chrono::steady_clock::now();
-  if (requested || now - last_commit_ >= std::chrono::milliseconds(rt_.config.commit_interval_ms())) {
-    commit_all();
+  if (requested || now - last_commit_ >= commit_interval_) commit_all();
+  // A bounded run looks for its end when the input pauses, and every few
+  // milliseconds while records stream in (the check walks every partition).
+  if (rt_.bounded && (n == 0 || now - last_bounded_check_ >= std::chrono::milliseconds(5))) {
+    last_bounded_check_ = now;
+    update_bounded_idle();
   }
-  if (rt_.bounded) update_bounded_idle();
 }
 
 void StreamThread::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,

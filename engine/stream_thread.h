@@ -101,7 +101,9 @@ class StreamThread {
   ssize_t last_poll_count_ = 0;  // messages the last poll returned
   bool assigned_once_ = false;
   bool uncommitted_ = false;
+  std::chrono::milliseconds commit_interval_{0};
   std::chrono::steady_clock::time_point last_commit_;
+  std::chrono::steady_clock::time_point last_bounded_check_;
 
   std::thread thread_;
   std::atomic<bool> shutdown_{false};

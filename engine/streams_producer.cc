@@ -106,6 +106,7 @@ StreamsProducer::TxnError StreamsProducer::commit_transaction(
   if (error) return classify(error, "commit_transaction", message);
   in_txn_ = false;
   first_error_.clear();  // the commit succeeded: every record was delivered
+  publish_progress();
   return TxnError::kNone;
 }
 
@@ -203,13 +204,26 @@ void StreamsProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, vo
   }
   int64_t& last = t->last_offsets[msg->partition];
   if (msg->offset > last) last = msg->offset;
-  if (t->repartition && self->progress_) {
-    self->progress_->raise_target(t->name, msg->partition, msg->offset + 1);
+  if (t->repartition && self->progress_) t->unpublished = true;
+}
+
+void StreamsProducer::publish_progress() {
+  if (!progress_) return;
+  for (auto& [name, t] : topics_) {
+    if (!t->unpublished) continue;
+    t->unpublished = false;
+    t->published.resize(t->last_offsets.size(), -1);
+    for (size_t p = 0; p < t->last_offsets.size(); ++p) {
+      if (t->last_offsets[p] == t->published[p]) continue;
+      t->published[p] = t->last_offsets[p];
+      progress_->raise_target(t->name, static_cast<int32_t>(p), t->last_offsets[p] + 1);
+    }
   }
 }
 
 Status StreamsProducer::flush(int timeout_ms) {
   rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
+  publish_progress();
   if (err) {
     return Status::error(std::string("producer flush did not complete: ") + rd_kafka_err2str(err));
   }

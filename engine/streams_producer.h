@@ -43,9 +43,15 @@ class StreamsProducer final : public RecordCollector {
 
   void send(const OutgoingRecord& record, int32_t partition) override;
   // Serves delivery reports.
-  void poll() { rd_kafka_poll(rk_.get(), 0); }
+  void poll() {
+    rd_kafka_poll(rk_.get(), 0);
+    publish_progress();
+  }
   // Sends what is queued now instead of after linger.ms (waits at most 1 ms).
-  void push() { rd_kafka_flush(rk_.get(), 1); }
+  void push() {
+    rd_kafka_flush(rk_.get(), 1);
+    publish_progress();
+  }
   // Waits until every record sent so far is acknowledged; the first send error
   // since the last flush, if any.
   Status flush(int timeout_ms = 120000);
@@ -71,6 +77,8 @@ class StreamsProducer final : public RecordCollector {
     bool track = false;      // changelog or repartition: remember offsets
     bool repartition = false;
     std::vector<int64_t> last_offsets;  // by partition
+    std::vector<int64_t> published;     // repartition: last_offsets told to progress_
+    bool unpublished = false;
   };
 
   StreamsProducer(kafka::Handle rk, std::string app_prefix, BoundedProgress* progress,
@@ -82,6 +90,9 @@ class StreamsProducer final : public RecordCollector {
   // Begins a transaction; the error, or null once one is open.
   rd_kafka_error_t* begin();
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  // Bounded runs: raises progress_'s targets to what reached our repartition
+  // topics (once per poll, not per delivered record).
+  void publish_progress();
 
   kafka::Handle rk_;
   std::string app_prefix_;  // "<application.id>-"
