@@ -89,28 +89,75 @@ std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool r
   return out;
 }
 
-Status TestKafka::produce(const std::string& topic, int32_t partition,
-                          const std::optional<std::string>& key,
-                          const std::optional<std::string>& value) {
+namespace {
+
+struct Delivery {
+  int failed = 0;
+  std::string first_error;
+};
+
+Status make_producer(const std::string& bootstrap, Delivery* delivery, kafka::Handle* rk) {
   kafka::Conf conf;
-  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_}, {"partitioner", "murmur2_random"}}, &conf);
+  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap}, {"partitioner", "murmur2_random"}},
+                              &conf);
   if (!s) return s;
-  kafka::Handle rk;
-  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
-  if (!s) return s;
+  rd_kafka_conf_set_opaque(conf.get(), delivery);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), [](rd_kafka_t*, const rd_kafka_message_t* m, void* op) {
+    auto* d = static_cast<Delivery*>(op);
+    if (!m->err) return;
+    if (d->failed++ == 0) d->first_error = rd_kafka_err2str(m->err);
+  });
+  return kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), rk);
+}
+
+Status send(rd_kafka_t* rk, const std::string& topic, int32_t partition,
+            const std::optional<std::string>& key, const std::optional<std::string>& value) {
   void* k = key ? const_cast<char*>(key->data()) : nullptr;
   size_t k_size = key ? key->size() : 0;
   void* v = value ? const_cast<char*>(value->data()) : nullptr;
   size_t v_size = value ? value->size() : 0;
   rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+      rk, RD_KAFKA_V_TOPIC(topic.c_str()),
       RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_KEY(k, k_size), RD_KAFKA_V_VALUE(v, v_size),
-      RD_KAFKA_V_END);
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(k, k_size),
+      RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_END);
   if (err) return Status::error(rd_kafka_err2str(err));
-  if (rd_kafka_flush(rk.get(), 30000)) return Status::error("flush timed out");
   return Status::ok();
+}
+
+Status delivered(rd_kafka_t* rk, const Delivery& d) {
+  if (rd_kafka_flush(rk, 30000)) return Status::error("flush timed out");
+  if (d.failed > 0) {
+    return Status::error(std::to_string(d.failed) + " record(s) not delivered: " + d.first_error);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status TestKafka::produce(const std::string& topic, int32_t partition,
+                          const std::optional<std::string>& key,
+                          const std::optional<std::string>& value) {
+  Delivery d;
+  kafka::Handle rk;
+  Status s = make_producer(bootstrap_, &d, &rk);
+  if (!s) return s;
+  s = send(rk.get(), topic, partition, key, value);
+  if (!s) return s;
+  return delivered(rk.get(), d);
+}
+
+Status TestKafka::produce_all(const std::string& topic,
+                              const std::vector<std::pair<std::string, std::string>>& records) {
+  Delivery d;
+  kafka::Handle rk;
+  Status s = make_producer(bootstrap_, &d, &rk);
+  if (!s) return s;
+  for (const auto& [key, value] : records) {
+    s = send(rk.get(), topic, -1, key, value);
+    if (!s) return s;
+  }
+  return delivered(rk.get(), d);
 }
 
 }  // namespace brook::testing

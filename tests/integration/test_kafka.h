@@ -33,8 +33,13 @@ class TestKafka {
   // Every record of every partition, up to the end offsets at the time of the call.
   std::vector<ConsumedRecord> read_all(const std::string& topic, bool read_committed = false);
   // Produces to an explicit partition (or by key when partition < 0).
+  // Fails unless the record was delivered.
   Status produce(const std::string& topic, int32_t partition, const std::optional<std::string>& key,
                  const std::optional<std::string>& value);
+  // Produces every (key, value) by key, with one producer; fails unless all
+  // were delivered.
+  Status produce_all(const std::string& topic,
+                     const std::vector<std::pair<std::string, std::string>>& records);
   EmbeddedKafka* embedded() { return embedded_.get(); }
 
  private:
