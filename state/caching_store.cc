@@ -13,10 +13,37 @@ CachingStore::CachingStore(std::unique_ptr<KeyValueBytesStore> inner, ThreadCach
   cache_.register_store(this);
 }
 
-CachingStore::~CachingStore() { cache_.unregister_store(this); }
+CachingStore::~CachingStore() {
+  // Entries dropped unflushed (a task closed uncleanly) leave the budget too.
+  for (const auto& [key, e] : entries_) cache_.sub(entry_bytes(key, e));
+  cache_.unregister_store(this);
+}
+
+// What an object never yet serialized is assumed to take.
+static constexpr size_t kObjectEstimate = 64;
 
 size_t CachingStore::entry_bytes(const std::string& key, const Entry& e) {
-  return key.size() + (e.value ? e.value->size() : 0) + kEntryOverhead;
+  // An object counts as its last bytes (the size it had when read or flushed).
+  size_t value = e.value ? e.value->size() : e.object ? kObjectEstimate : 0;
+  return key.size() + value + kEntryOverhead;
+}
+
+void CachingStore::materialize(Entries::iterator it) {
+  Entry& e = it->second;
+  if (!e.stale) return;
+  cache_.sub(entry_bytes(it->first, e));
+  if (!e.value) e.value.emplace();
+  e.object->serialize(&*e.value);
+  e.stale = false;
+  cache_.add(entry_bytes(it->first, e));
+}
+
+CachedObject* CachingStore::find_object(std::string_view key) {
+  lookup_.assign(key);
+  auto it = entries_.find(lookup_);
+  if (it == entries_.end() || !it->second.object) return nullptr;
+  lru_.splice(lru_.end(), lru_, it->second.lru);
+  return it->second.object.get();
 }
 
 bool CachingStore::get(std::string_view key, std::string* value) {
@@ -24,6 +51,7 @@ bool CachingStore::get(std::string_view key, std::string* value) {
   auto it = entries_.find(lookup_);
   if (it != entries_.end()) {
     lru_.splice(lru_.end(), lru_, it->second.lru);
+    materialize(it);
     if (!it->second.value) return false;
     value->assign(*it->second.value);
     return true;
@@ -47,7 +75,7 @@ void CachingStore::put(std::string_view key, std::string_view value) { write(key
 
 void CachingStore::remove(std::string_view key) { write(key, std::nullopt); }
 
-void CachingStore::write(std::string_view key, std::optional<std::string_view> value) {
+CachingStore::Entries::iterator CachingStore::begin_write(std::string_view key) {
   lookup_.assign(key);
   auto it = entries_.find(lookup_);
   if (it == entries_.end()) {
@@ -58,6 +86,11 @@ void CachingStore::write(std::string_view key, std::optional<std::string_view> v
     cache_.sub(entry_bytes(it->first, it->second));
     lru_.splice(lru_.end(), lru_, it->second.lru);
   }
+  return it;
+}
+
+void CachingStore::write(std::string_view key, std::optional<std::string_view> value) {
+  auto it = begin_write(key);
   Entry& e = it->second;
   if (value) {
     if (e.value) {
@@ -68,6 +101,13 @@ void CachingStore::write(std::string_view key, std::optional<std::string_view> v
   } else {
     e.value.reset();
   }
+  e.object.reset();  // the bytes are the value now
+  e.stale = false;
+  end_write(it);
+}
+
+void CachingStore::end_write(Entries::iterator it) {
+  Entry& e = it->second;
   e.timestamp = time_.timestamp;
   if (!e.dirty) {
     e.dirty = true;
@@ -76,15 +116,18 @@ void CachingStore::write(std::string_view key, std::optional<std::string_view> v
   cache_.add(entry_bytes(it->first, e));
   if (!cache_.enabled()) {
     // No budget: every write goes straight through.
-    flush_entry(it->first, e);
+    flush_entry(it);
     erase(it);
     return;
   }
   cache_.evict(this);
 }
 
-void CachingStore::flush_entry(const std::string& key, Entry& e) {
+void CachingStore::flush_entry(Entries::iterator it) {
+  Entry& e = it->second;
   if (!e.dirty) return;
+  materialize(it);
+  const std::string& key = it->first;
   e.dirty = false;
   --dirty_count_;
   int64_t saved = time_.timestamp;
@@ -100,7 +143,7 @@ void CachingStore::flush_entry(const std::string& key, Entry& e) {
   time_.timestamp = saved;
 }
 
-void CachingStore::erase(std::unordered_map<std::string, Entry>::iterator it) {
+void CachingStore::erase(Entries::iterator it) {
   cache_.sub(entry_bytes(it->first, it->second));
   if (it->second.dirty) --dirty_count_;
   lru_.erase(it->second.lru);
@@ -113,7 +156,7 @@ bool CachingStore::evict_some() {
     auto it = entries_.find(lru_.front());
     // The listener may forward downstream and write to other stores, but never
     // to this one's entry being evicted.
-    flush_entry(it->first, it->second);
+    flush_entry(it);
     erase(it);
     evicted = true;
   }
@@ -123,8 +166,10 @@ bool CachingStore::evict_some() {
 void CachingStore::for_each(const std::function<bool(std::string_view, std::string_view)>& fn) {
   // Merge the cache's dirty entries over the store below, in key order.
   std::map<std::string_view, const Entry*> dirty;
-  for (const auto& [k, e] : entries_) {
-    if (e.dirty) dirty.emplace(k, &e);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    if (!it->second.dirty) continue;
+    materialize(it);
+    dirty.emplace(it->first, &it->second);
   }
   std::map<std::string, std::string> merged;
   inner_->for_each([&](std::string_view k, std::string_view v) {
@@ -147,8 +192,7 @@ void CachingStore::flush() {
   if (dirty_count_ > 0) {
     // Flush in least-recently-used order, as updates happened.
     for (const std::string& key : lru_) {
-      auto it = entries_.find(key);
-      flush_entry(it->first, it->second);
+      flush_entry(entries_.find(key));
     }
   }
   inner_->flush();

@@ -4,6 +4,11 @@
 // flush listener (and so downstream processors), on flush() or on eviction. Reads
 // see through to the store below and keep what they read, clean, in the cache.
 // One per task and store; not thread-safe.
+//
+// Typed stores (KeyValueStore<K,V>) may keep a written value deserialized, as a
+// CachedObject: a read-modify-write of the same key (an aggregation) then costs
+// no decoding and no encoding until the entry leaves the cache, or is read as
+// bytes, when the object writes its bytes once.
 #pragma once
 
 #include <list>
@@ -15,6 +20,15 @@
 #include "state/thread_cache.h"
 
 namespace brook::state {
+
+// A value held deserialized by a CachingStore. `type()` identifies the concrete
+// class (one tag per value type), so that typed readers can tell their own.
+class CachedObject {
+ public:
+  virtual ~CachedObject() = default;
+  virtual const void* type() const = 0;
+  virtual void serialize(std::string* out) const = 0;
+};
 
 class CachingStore final : public KeyValueBytesStore {
  public:
@@ -37,6 +51,21 @@ class CachingStore final : public KeyValueBytesStore {
   uint64_t approximate_num_entries() override;
   void flush() override;
   void close() override;
+  CachingStore* as_cache() override { return this; }
+
+  bool enabled() const { return cache_.enabled(); }
+  // The key's cached object, or null when the key is not cached, is deleted, or
+  // is cached as bytes only.
+  CachedObject* find_object(std::string_view key);
+  // Writes the key's value as an object: `update(slot)` leaves the new value in
+  // `slot`, which holds the key's current object or null. Requires enabled().
+  template <class Update>
+  void put_object(std::string_view key, Update&& update) {
+    auto it = begin_write(key);
+    update(it->second.object);
+    it->second.stale = true;
+    end_write(it);
+  }
 
   size_t cached_entries() const { return entries_.size(); }
   // Evicts least recently used entries until the thread cache is within budget
@@ -45,22 +74,31 @@ class CachingStore final : public KeyValueBytesStore {
 
  private:
   struct Entry {
-    std::optional<std::string> value;  // nullopt: deleted
+    std::optional<std::string> value;  // the bytes; nullopt (and no object): deleted
+    std::unique_ptr<CachedObject> object;  // the value deserialized, if written so
+    bool stale = false;  // `object` is newer than `value`
     int64_t timestamp = 0;
     bool dirty = false;
     std::list<std::string>::iterator lru;  // position in lru_ (front = oldest)
   };
+  using Entries = std::unordered_map<std::string, Entry>;
 
+  // A write of `key`: finds or creates its entry (taken out of the budget), and
+  // then marks it dirty, returns it to the budget and evicts what is over it.
+  Entries::iterator begin_write(std::string_view key);
+  void end_write(Entries::iterator it);
   void write(std::string_view key, std::optional<std::string_view> value);
-  void flush_entry(const std::string& key, Entry& entry);
-  void erase(std::unordered_map<std::string, Entry>::iterator it);
+  // Brings an entry's bytes up to date with its object.
+  void materialize(Entries::iterator it);
+  void flush_entry(Entries::iterator it);
+  void erase(Entries::iterator it);
   static size_t entry_bytes(const std::string& key, const Entry& e);
 
   std::unique_ptr<KeyValueBytesStore> inner_;
   ThreadCache& cache_;
   RecordTime& time_;
   FlushListener listener_;
-  std::unordered_map<std::string, Entry> entries_;
+  Entries entries_;
   std::list<std::string> lru_;
   size_t dirty_count_ = 0;
   std::string lookup_;  // reused key buffer for lookups

@@ -30,6 +30,8 @@ struct RecordTime {
   int64_t timestamp = 0;
 };
 
+class CachingStore;
+
 class KeyValueBytesStore {
  public:
   virtual ~KeyValueBytesStore() = default;
@@ -48,6 +50,9 @@ class KeyValueBytesStore {
   // Makes everything written so far durable in this layer and those below it.
   virtual void flush() = 0;
   virtual void close() = 0;
+
+  // This layer as a record cache (CachingStore), or null.
+  virtual CachingStore* as_cache() { return nullptr; }
 };
 
 }  // namespace brook::state

@@ -4,7 +4,33 @@
 
 #include <map>
 
+#include "brook/key_value_store.h"
 #include "state/in_memory_store.h"
+
+namespace brook::state {
+
+// A value whose serde counts its calls, to see what the typed path skips.
+struct Counted {
+  int64_t n = 0;
+  static inline int serialized = 0;
+  static inline int deserialized = 0;
+};
+
+}  // namespace brook::state
+
+template <>
+struct brook::Serde<brook::state::Counted> {
+  static void serialize(const brook::state::Counted& v, std::string& out) {
+    ++brook::state::Counted::serialized;
+    out = std::to_string(v.n);
+  }
+  static bool deserialize(const char* data, size_t size, brook::state::Counted& out) {
+    ++brook::state::Counted::deserialized;
+    out.n = std::stoll(std::string(data, size));
+    return true;
+  }
+  static constexpr const char* name() { return "counted"; }
+};
 
 namespace brook::state {
 namespace {
@@ -104,6 +130,89 @@ TEST_F(CachingStoreTest, IteratesCachedAndStoredEntriesInKeyOrder) {
   });
   EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(seen["c"], "33");
+}
+
+TEST_F(CachingStoreTest, TypedReadModifyWriteEncodesOnceWhenTheEntryLeaves) {
+  make(1 << 20);
+  inner_->put("k", "10");
+  Counted::serialized = Counted::deserialized = 0;
+  KeyValueStore<std::string, Counted> typed(*store_);
+  for (int i = 0; i < 100; ++i) {
+    Counted c;
+    ASSERT_TRUE(typed.get("k", c));
+    ++c.n;
+    typed.put("k", c);
+  }
+  EXPECT_EQ(Counted::deserialized, 1) << "only the first read decodes (the stored bytes)";
+  EXPECT_EQ(Counted::serialized, 0) << "nothing is encoded while the entry stays cached";
+  std::string v;
+  ASSERT_TRUE(inner_->get("k", &v));
+  EXPECT_EQ(v, "10") << "nor written below";
+  store_->flush();
+  EXPECT_EQ(Counted::serialized, 1);
+  ASSERT_TRUE(inner_->get("k", &v));
+  EXPECT_EQ(v, "110");
+  ASSERT_EQ(flushed_.size(), 1u);
+  EXPECT_EQ(flushed_[0].value, "110");
+  Counted c;
+  ASSERT_TRUE(typed.get("k", c));
+  EXPECT_EQ(c.n, 110) << "the object outlives the flush";
+  EXPECT_EQ(Counted::deserialized, 1);
+}
+
+TEST_F(CachingStoreTest, BytesReadsWritesAndDeletesSeeTypedWrites) {
+  make(1 << 20);
+  KeyValueStore<std::string, Counted> typed(*store_);
+  typed.put("a", Counted{7});
+  std::string v;
+  ASSERT_TRUE(store_->get("a", &v)) << "a bytes read encodes the object";
+  EXPECT_EQ(v, "7");
+  store_->put("a", "8");  // bytes replace the object
+  Counted c;
+  ASSERT_TRUE(typed.get("a", c));
+  EXPECT_EQ(c.n, 8);
+  typed.put("a", Counted{9});
+  store_->remove("a");
+  EXPECT_FALSE(typed.get("a", c)) << "a delete drops the object";
+  typed.put("b", Counted{2});
+  std::map<std::string, std::string> seen;
+  store_->for_each([&](std::string_view k, std::string_view val) {
+    seen[std::string(k)] = std::string(val);
+    return true;
+  });
+  EXPECT_EQ(seen, (std::map<std::string, std::string>{{"b", "2"}}));
+  store_->close();
+  EXPECT_EQ(cache_->used_bytes(), 0u) << "the budget accounts for objects exactly";
+}
+
+TEST_F(CachingStoreTest, DroppingTheStoreReturnsItsEntriesToTheBudget) {
+  make(1 << 20);
+  store_->put("a", "1");
+  KeyValueStore<std::string, Counted>(*store_).put("b", Counted{2});
+  EXPECT_GT(cache_->used_bytes(), 0u);
+  store_.reset();  // as when a task is closed without a flush
+  EXPECT_EQ(cache_->used_bytes(), 0u);
+}
+
+TEST_F(CachingStoreTest, EvictionEncodesTypedEntries) {
+  make(400);
+  KeyValueStore<std::string, Counted> typed(*store_);
+  for (int i = 0; i < 20; ++i) typed.put("key" + std::to_string(i), Counted{i});
+  EXPECT_LE(cache_->used_bytes(), 400u);
+  EXPECT_FALSE(flushed_.empty());
+  for (const Flushed& f : flushed_) {
+    EXPECT_EQ(f.value, f.key.substr(3)) << "evicted entries reach the store below encoded";
+  }
+  store_->flush();
+  EXPECT_EQ(inner_->approximate_num_entries(), 20u);
+}
+
+TEST_F(CachingStoreTest, TypedWritesGoThroughWhenTheBudgetIsZero) {
+  make(0);
+  KeyValueStore<std::string, Counted> typed(*store_);
+  typed.put("a", Counted{1});
+  ASSERT_EQ(flushed_.size(), 1u);
+  EXPECT_EQ(flushed_[0].value, "1");
 }
 
 }  // namespace

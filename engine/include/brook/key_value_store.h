@@ -1,7 +1,9 @@
 // KeyValueStore<K,V>: typed access to a task's key-value store, serializing keys
 // and values with Serde<K>/Serde<V> around the byte-level store stack
-// (Caching(Changelogging(RocksDB))). A light handle: the task owns the store.
-// Not thread-safe; use it on the task's thread only.
+// (Caching(Changelogging(RocksDB))). Over an enabled record cache, values written
+// stay in the cache deserialized: reading them back decodes nothing, and they are
+// encoded once, when their entry is flushed or evicted. A light handle: the task
+// owns the store. Not thread-safe; use it on the task's thread only.
 #pragma once
 
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include "brook/record.h"
 #include "brook/serde.h"
+#include "state/caching_store.h"
 #include "state/key_value_bytes_store.h"
 
 namespace brook {
@@ -17,12 +20,22 @@ namespace brook {
 template <class K, class V>
 class KeyValueStore {
  public:
-  explicit KeyValueStore(state::KeyValueBytesStore& store) : store_(&store) {}
+  explicit KeyValueStore(state::KeyValueBytesStore& store)
+      : store_(&store), cache_(store.as_cache()) {
+    if (cache_ && !cache_->enabled()) cache_ = nullptr;
+  }
 
   const std::string& name() const { return store_->name(); }
 
   bool get(const K& key, V& out) {
     Serde<K>::serialize(key, key_buf_);
+    if (cache_) {
+      state::CachedObject* o = cache_->find_object(key_buf_);
+      if (o && o->type() == Object::tag()) {
+        out = static_cast<Object*>(o)->value;
+        return true;
+      }
+    }
     if (!store_->get(key_buf_, &value_buf_)) return false;
     if (!Serde<V>::deserialize(value_buf_.data(), value_buf_.size(), out)) {
       throw state::StateStoreError("store '" + store_->name() + "' holds a value that " +
@@ -37,6 +50,18 @@ class KeyValueStore {
   }
   void put(const K& key, const V& value) {
     Serde<K>::serialize(key, key_buf_);
+    if (cache_) {
+      // Kept deserialized: the next get of this key decodes nothing. (Serde<V>
+      // must round-trip, deserialize(serialize(v)) == v, as for any stored value.)
+      cache_->put_object(key_buf_, [&](std::unique_ptr<state::CachedObject>& slot) {
+        if (slot && slot->type() == Object::tag()) {
+          static_cast<Object*>(slot.get())->value = value;
+        } else {
+          slot = std::make_unique<Object>(value);
+        }
+      });
+      return;
+    }
     Serde<V>::serialize(value, value_buf_);
     store_->put(key_buf_, value_buf_);
   }
@@ -60,7 +85,20 @@ class KeyValueStore {
   uint64_t approximate_num_entries() { return store_->approximate_num_entries(); }
 
  private:
+  // A V held by the record cache.
+  struct Object final : state::CachedObject {
+    explicit Object(const V& v) : value(v) {}
+    static const void* tag() {
+      static const char t = 0;
+      return &t;
+    }
+    const void* type() const override { return tag(); }
+    void serialize(std::string* out) const override { Serde<V>::serialize(value, *out); }
+    V value;
+  };
+
   state::KeyValueBytesStore* store_;
+  state::CachingStore* cache_;  // the store when it is an enabled record cache
   std::string key_buf_;
   std::string value_buf_;
 };
