@@ -194,7 +194,9 @@ Status KafkaStreams::Impl::prepare() {
       rt.topic_subtopology[app + "-" + t] = st.id;
       rt.source_topics.push_back(app + "-" + t);
     }
+    for (const auto& t : st.sink_topics) rt.output_topics.push_back(t);
   }
+  for (const InternalTopic& t : internal) rt.output_topics.push_back(t.name);
   if (rt.config.stop_at_end()) {
     bounded = std::make_unique<BoundedProgress>();
     std::map<std::string, int> all;

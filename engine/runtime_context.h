@@ -22,6 +22,7 @@ struct RuntimeContext {
   std::vector<Topology::Subtopology> subtopologies;
   std::map<std::string, int> topic_subtopology;  // full source topic -> sub-topology
   std::vector<std::string> source_topics;         // full names, all sub-topologies
+  std::vector<std::string> output_topics;  // full names: sinks, repartition and changelog topics
   StreamsConfig config;
   TaskOptions task_options;
   std::string state_dir;  // <state.dir>/<application.id>

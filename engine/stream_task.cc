@@ -280,7 +280,7 @@ void StreamTask::commit_stores() {
   }
 }
 
-void StreamTask::write_checkpoint() {
+void StreamTask::write_checkpoint(bool enforce) {
   if (!directory_ || options_.exactly_once) return;
   state::ChangelogOffsets offsets;
   for (const Changelog& c : changelogs_) {
@@ -288,8 +288,9 @@ void StreamTask::write_checkpoint() {
     auto it = changelog_offsets_.find({c.topic, c.partition});
     if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
   }
-  if (offsets.empty()) return;
+  if (!state::checkpoint_needed(checkpointed_, offsets, enforce, kCheckpointDelta)) return;
   state::CheckpointFile(directory_->checkpoint_path()).write(offsets);
+  checkpointed_ = std::move(offsets);
 }
 
 void StreamTask::close(bool clean) {

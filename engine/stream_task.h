@@ -81,7 +81,11 @@ class StreamTask final : public TaskContext {
   void set_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset);
 
   void flush();
-  void write_checkpoint();
+  // Records the changelog offsets in the checkpoint file when they moved by at
+  // least kCheckpointDelta records since the last write, or at all when
+  // `enforce` (closing, revoking): state::checkpoint_needed.
+  static constexpr int64_t kCheckpointDelta = 10000;
+  void write_checkpoint(bool enforce);
   // Exactly-once: applies staged writes with the changelog offsets set so far.
   // Also makes restored records durable (both guarantees).
   void commit_stores();
@@ -132,6 +136,7 @@ class StreamTask final : public TaskContext {
   std::map<std::string, std::unique_ptr<StoreStack>> stores_;
   std::vector<Changelog> changelogs_;
   std::map<std::pair<std::string, int32_t>, int64_t> changelog_offsets_;
+  state::ChangelogOffsets checkpointed_;  // what the checkpoint file holds
   std::vector<std::unique_ptr<NodeBase>> nodes_;
   std::map<std::string, SourceNodeBase*, std::less<>> sources_;  // full topic -> source
 

@@ -88,8 +88,10 @@ Status StreamThread::create_producer() {
     // state.dir), so a restarted worker fences its previous incarnation.
     txn_id = rt_.config.application_id() + "-" + rt_.process_id + "-" + std::to_string(index_);
   }
-  return StreamsProducer::create(rt_.config, client_id_ + "-producer", txn_id, rt_.bounded,
-                                 *rt_.metrics, &producer_);
+  Status s = StreamsProducer::create(rt_.config, client_id_ + "-producer", txn_id, rt_.bounded,
+                                     *rt_.metrics, &producer_);
+  if (s) producer_->prepare(rt_.output_topics);
+  return s;
 }
 
 void StreamThread::join() {
@@ -103,7 +105,7 @@ void StreamThread::run() {
     while (!shutdown_.load() && state_.load() != State::kError) loop_once();
     if (state_.load() != State::kError) {
       state_ = State::kPendingShutdown;
-      commit_all();
+      commit_all(/*revoking=*/false, /*enforce_checkpoints=*/true);
       close_tasks(true);
     }
   } catch (const std::exception& e) {
@@ -288,7 +290,7 @@ void StreamThread::on_revoked() {
   state_ = State::kPartitionsAssigned;
   // Commit (under exactly-once: the transaction) before letting go: a
   // transaction is never left open across a rebalance.
-  commit_all(/*revoking=*/true);
+  commit_all(/*revoking=*/true, /*enforce_checkpoints=*/true);
   close_tasks(true);
 }
 
@@ -398,7 +400,7 @@ void StreamThread::process_buffers() {
   }
 }
 
-void StreamThread::commit_all(bool revoking) {
+void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
   if (tasks_.empty()) return;
   for (auto& [id, task] : tasks_) {
     if (!restoring_.count(task.get())) task->flush();
@@ -411,7 +413,7 @@ void StreamThread::commit_all(bool revoking) {
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
       // The transaction is committed: now the stores may apply the same writes,
       // with the changelog offsets they correspond to.
-      finish_commit();
+      finish_commit(enforce_checkpoints);
       return;
     }
     if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
@@ -450,7 +452,7 @@ void StreamThread::commit_all(bool revoking) {
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
     }
   }
-  finish_commit();
+  finish_commit(enforce_checkpoints);
 }
 
 void StreamThread::rejoin_after_fence(const std::string& message, bool revoking) {
@@ -483,7 +485,7 @@ kafka::PartitionList StreamThread::advanced_offsets() const {
   return offsets;
 }
 
-void StreamThread::finish_commit() {
+void StreamThread::finish_commit(bool enforce_checkpoints) {
   for (auto& [id, task] : tasks_) {
     if (restoring_.count(task.get())) continue;
     for (const StreamTask::Changelog& c : task->changelogs()) {
@@ -493,7 +495,7 @@ void StreamThread::finish_commit() {
     if (producer_->transactional()) {
       task->commit_stores();
     } else {
-      task->write_checkpoint();
+      task->write_checkpoint(enforce_checkpoints);
     }
   }
   uncommitted_ = false;

@@ -76,12 +76,13 @@ class StreamThread {
   // Processes what tasks with several input partitions have buffered.
   void process_buffers();
   // `revoking`: called while partitions are being revoked (no revival then).
-  void commit_all(bool revoking = false);
+  // `enforce_checkpoints`: write every changed checkpoint (revoking, closing).
+  void commit_all(bool revoking = false, bool enforce_checkpoints = false);
   // Input positions that moved since the last commit.
   kafka::PartitionList advanced_offsets() const;
   // After a successful commit: record changelog offsets, then checkpoints
   // (at-least-once) or the staged store writes (exactly-once).
-  void finish_commit();
+  void finish_commit(bool enforce_checkpoints);
   void close_tasks(bool clean);
   void update_bounded_idle();
 

@@ -146,6 +146,10 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
   return ref;
 }
 
+void StreamsProducer::prepare(const std::vector<std::string>& topics) {
+  for (const std::string& t : topics) topic(t);
+}
+
 void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
   if (transactional_ && !in_txn_) {
     if (rd_kafka_error_t* error = begin()) {

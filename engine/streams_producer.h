@@ -41,6 +41,10 @@ class StreamsProducer final : public RecordCollector {
                        Metrics& metrics, std::unique_ptr<StreamsProducer>* out);
   ~StreamsProducer() override;
 
+  // Looks up the topics this producer will write, so that their metadata is
+  // known before the first send (a first send to a topic otherwise waits for
+  // it — for sinks and changelogs that is the first commit).
+  void prepare(const std::vector<std::string>& topics);
   void send(const OutgoingRecord& record, int32_t partition) override;
   // Serves delivery reports.
   void poll() {

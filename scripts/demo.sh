@@ -39,7 +39,8 @@ BOOTSTRAP=$(sed -n 's/^bootstrap.servers=//p' "$WORK/kafka.out" | head -1)
 echo "demo: local Kafka at $BOOTSTRAP"
 
 "$BIN/brook-running-totals" --bootstrap-servers "$BOOTSTRAP" --state-dir "$WORK/state" \
-  --commit-interval-ms 1000 --property consumer.session.timeout.ms=6000 --print-totals \
+  --commit-interval-ms 1000 --property consumer.session.timeout.ms=6000 \
+  --property consumer.fetch.wait.max.ms=10 --print-totals \
   > >(tee "$WORK/live.out") 2>"$WORK/worker.err" &
 worker=$!
 pids+=($worker)

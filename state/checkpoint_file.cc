@@ -11,6 +11,18 @@ namespace brook::state {
 
 static constexpr int kVersion = 1;
 
+bool checkpoint_needed(const ChangelogOffsets& written, const ChangelogOffsets& now, bool enforce,
+                       int64_t min_delta) {
+  if (now.empty() || now == written) return false;
+  if (enforce) return true;
+  int64_t delta = 0;
+  for (const auto& [tp, offset] : now) {
+    auto it = written.find(tp);
+    delta += offset - (it == written.end() ? 0 : it->second);
+  }
+  return delta >= min_delta;
+}
+
 ChangelogOffsets CheckpointFile::read(std::string* warning) const {
   ChangelogOffsets out;
   std::ifstream in(path_);

@@ -1,6 +1,6 @@
 // CheckpointFile: the changelog offsets a task's local stores are known to contain,
-// one line per changelog partition, written atomically (temp file + rename) after
-// each commit and read when the task is created, so restoration replays only the
+// one line per changelog partition, written atomically (temp file + rename) at
+// commits and read when the task is created, so restoration replays only the
 // changelog past them. Not thread-safe; one per task directory.
 #pragma once
 
@@ -13,6 +13,14 @@ namespace brook::state {
 
 // (changelog topic, partition) -> next offset to restore from.
 using ChangelogOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
+// Whether a commit should rewrite the checkpoint: the offsets moved, and by at
+// least `min_delta` records in all unless `enforce` (closing, revoking). A
+// checkpoint behind the store is safe — a restore replays a few more changelog
+// records — so frequent commits need not each write a file (as Kafka Streams,
+// which waits for 10,000 records).
+bool checkpoint_needed(const ChangelogOffsets& written, const ChangelogOffsets& now, bool enforce,
+                       int64_t min_delta);
 
 class CheckpointFile {
  public:

@@ -124,5 +124,18 @@ TEST(TaskDirectory, AllowsOneHolderAtATime) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CheckpointNeeded, WaitsForEnoughRecordsUnlessEnforced) {
+  ChangelogOffsets written{{{"c", 0}, 100}, {{"d", 0}, 50}};
+  ChangelogOffsets little{{{"c", 0}, 5000}, {{"d", 0}, 50}};
+  ChangelogOffsets enough{{{"c", 0}, 5000}, {{"d", 0}, 5150}};
+  EXPECT_FALSE(checkpoint_needed(written, little, false, 10000));
+  EXPECT_TRUE(checkpoint_needed(written, enough, false, 10000)) << "deltas add up over partitions";
+  EXPECT_TRUE(checkpoint_needed(written, little, true, 10000)) << "closing writes any change";
+  EXPECT_FALSE(checkpoint_needed(written, written, true, 10000)) << "nothing changed, nothing written";
+  EXPECT_FALSE(checkpoint_needed(written, {}, true, 10000));
+  EXPECT_TRUE(checkpoint_needed({}, ChangelogOffsets{{{"c", 0}, 10000}}, false, 10000))
+      << "no checkpoint yet: counted from offset 0";
+}
+
 }  // namespace
 }  // namespace brook::state
