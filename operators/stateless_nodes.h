@@ -32,11 +32,16 @@ class KStreamMap final : public NodeBase, public Input<K, V>, public Emitter<K2,
   KStreamMap(std::string name, F f) : NodeBase(std::move(name)), f_(std::move(f)) {}
   void process(const Record<K, V>& r) override {
     auto kv = f_(r.key, r.value);
-    this->forward(Record<K2, V2>{std::move(kv.key), std::move(kv.value), r.timestamp, r.headers});
+    out_.key = std::move(kv.key);
+    out_.value = std::move(kv.value);
+    out_.timestamp = r.timestamp;
+    out_.headers = r.headers;
+    this->forward(out_);
   }
 
  private:
   F f_;
+  Record<K2, V2> out_{};  // reused: assignments keep the strings' capacity
 };
 
 template <class K, class V, class V2, class F>
@@ -44,11 +49,16 @@ class KStreamMapValues final : public NodeBase, public Input<K, V>, public Emitt
  public:
   KStreamMapValues(std::string name, F f) : NodeBase(std::move(name)), f_(std::move(f)) {}
   void process(const Record<K, V>& r) override {
-    this->forward(Record<K, V2>{r.key, call_value_fn(f_, r.key, r.value), r.timestamp, r.headers});
+    out_.key = r.key;
+    out_.value = call_value_fn(f_, r.key, r.value);
+    out_.timestamp = r.timestamp;
+    out_.headers = r.headers;
+    this->forward(out_);
   }
 
  private:
   F f_;
+  Record<K, V2> out_{};  // reused: assignments keep the strings' capacity
 };
 
 template <class K, class V, class K2, class F>
@@ -56,11 +66,16 @@ class KStreamSelectKey final : public NodeBase, public Input<K, V>, public Emitt
  public:
   KStreamSelectKey(std::string name, F f) : NodeBase(std::move(name)), f_(std::move(f)) {}
   void process(const Record<K, V>& r) override {
-    this->forward(Record<K2, V>{f_(r.key, r.value), r.value, r.timestamp, r.headers});
+    out_.key = f_(r.key, r.value);
+    out_.value = r.value;
+    out_.timestamp = r.timestamp;
+    out_.headers = r.headers;
+    this->forward(out_);
   }
 
  private:
   F f_;
+  Record<K2, V> out_{};  // reused: assignments keep the strings' capacity
 };
 
 template <class K, class V, class K2, class V2, class F>
