@@ -20,8 +20,10 @@
 // fetch.wait.max.ms (500 ms by default), even when records arrive meanwhile —
 // a real broker answers as soon as they do. A pipeline that reads what it wrote
 // (the running totals' repartition topic) stalled for up to 0.5 s on that
-// whenever it caught up with its own writes. The clock runs from partition assignment (the local Kafka makes a new
-// group wait ~3 s first, the same for all) until the pipeline has consumed every
+// whenever it caught up with its own writes.
+//
+// The clock runs from partition assignment (the local Kafka makes a new group
+// wait ~3 s first, the same for all) until the pipeline has consumed every
 // input record and every record it produced is acknowledged — for brook, until
 // its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
 // each round runs every pipeline back to back, and the report gives the median

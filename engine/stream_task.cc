@@ -34,7 +34,6 @@ struct StreamTask::StoreStack {
   std::unique_ptr<Writer> writer;
   std::unique_ptr<state::KeyValueBytesStore> top;
   state::KeyValueBytesStore* bottom = nullptr;  // below changelogging and cache
-  state::CachingStore* cache = nullptr;
   state::TransactionalRocksDbStore* txn = nullptr;  // exactly-once persistent store
   bool persistent = false;
 };
@@ -136,11 +135,8 @@ void StreamTask::wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> 
   if (s.def->logging) {
     store = std::make_unique<state::ChangeloggingStore>(std::move(store), *s.writer, record_time_);
   }
-  s.cache = nullptr;
   if (s.def->caching && cache_.enabled()) {
-    auto caching = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
-    s.cache = caching.get();
-    store = std::move(caching);
+    store = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
   }
   s.top = std::move(store);
 }
@@ -170,11 +166,6 @@ state::KeyValueBytesStore& StreamTask::store(const std::string& name) {
     throw std::logic_error("store '" + name + "' is not connected to task " + id_str_);
   }
   return *it->second->top;
-}
-
-state::CachingStore* StreamTask::cache(const std::string& name) {
-  auto it = stores_.find(name);
-  return it == stores_.end() ? nullptr : it->second->cache;
 }
 
 std::string StreamTask::resolve_topic(const std::string& topic, bool internal) const {

@@ -26,8 +26,9 @@ class KStreamAggregate final : public NodeBase,
 
   void init(TaskContext& task) override {
     NodeBase::init(task);
-    store_.emplace(task.store(store_name_));
-    cached_ = task.cache(store_name_);
+    state::KeyValueBytesStore& store = task.store(store_name_);
+    store_.emplace(store);
+    cached_ = store.as_cache();
     if (cached_) {
       cached_->set_flush_listener([this](std::string_view k, const std::string_view* v) {
         Record<K, Change<VA>> out{};

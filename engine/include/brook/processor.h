@@ -21,10 +21,6 @@
 
 namespace brook {
 
-namespace state {
-class CachingStore;
-}
-
 // Where a record came from; absent for records forwarded from a cache flush.
 struct RecordMetadata {
   std::string_view topic;
@@ -70,8 +66,6 @@ class TaskContext {
   // The top layer of the named store; throws std::logic_error when the store is
   // not connected to the calling node.
   virtual state::KeyValueBytesStore& store(const std::string& name) = 0;
-  // The cache layer of the named store, or nullptr when it is not cached.
-  virtual state::CachingStore* cache(const std::string& name) = 0;
   // The full name of a topic: internal topics get the application.id prefix.
   virtual std::string resolve_topic(const std::string& topic, bool internal) const = 0;
   virtual void send(const OutgoingRecord& record) = 0;
