@@ -24,8 +24,10 @@
 //
 // The clock runs from partition assignment (the local Kafka makes a new group
 // wait ~3 s first, the same for all) until the pipeline has consumed every
-// input record and every record it produced is acknowledged — for brook, until
-// its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
+// input record and every record it produced is acknowledged — for brook, from
+// RUNNING (its tasks exist and their stores are open; only then does its
+// consumer take the partitions and start fetching, so it has fetched nothing
+// ahead) until its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
 // each round runs every pipeline back to back, and the report gives the median
 // over rounds of each throughput and of each round's ratio to the raw pipe
 // (pairing within a round keeps the machine's drift out of the ratio).
@@ -180,7 +182,8 @@ double run_raw_pipe(const Options& o, const std::string& group, const std::strin
   return std::chrono::duration<double>(end - state.assigned).count();
 }
 
-// A bounded brook run; seconds from RUNNING (partitions assigned) to done.
+// A bounded brook run; seconds from RUNNING (tasks created, partitions taken)
+// to done.
 // `reads`: records the run must process (input, plus repartitioned records); a
 // different count means the run lost or duplicated records and the timing is void.
 double run_brook(const Options& o, brook::Topology topology, const std::string& app, int64_t reads) {

@@ -213,7 +213,8 @@ Status KafkaStreams::Impl::prepare() {
     rt.bounded = bounded.get();
   }
   rocksdb = std::make_unique<state::RocksDbResources>(
-      static_cast<size_t>(rt.config.rocksdb_memory_budget_bytes()));
+      static_cast<size_t>(rt.config.rocksdb_memory_budget_bytes()),
+      [](std::string_view line) { log::warn("rocksdb: {}", line); });
   rt.rocksdb = rocksdb.get();
   std::error_code ec;
   std::filesystem::create_directories(rt.state_dir, ec);

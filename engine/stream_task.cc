@@ -33,6 +33,7 @@ struct StreamTask::StoreStack {
   const Topology::StoreDef* def = nullptr;
   std::unique_ptr<Writer> writer;
   std::unique_ptr<state::KeyValueBytesStore> top;
+  std::unique_ptr<state::KeyValueBytesStore> opened;  // the bottom, until wrapped
   state::KeyValueBytesStore* bottom = nullptr;  // below changelogging and cache
   state::TransactionalRocksDbStore* txn = nullptr;  // exactly-once persistent store
   bool persistent = false;
@@ -58,7 +59,21 @@ StreamTask::~StreamTask() {
   if (!closed_) close(false);
 }
 
+void StreamTask::open_stores() {
+  if (stores_open_) return;
+  for (const std::string& name : subtopology_.stores) {
+    auto stack = std::make_unique<StoreStack>();
+    stack->def = topology_.find_store(name);
+    if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
+    stack->persistent = stack->def->persistent && !options_.in_memory_stores;
+    stack->opened = open_bottom(*stack, name);
+    stores_[name] = std::move(stack);
+  }
+  stores_open_ = true;
+}
+
 void StreamTask::initialize() {
+  open_stores();
   std::map<std::pair<std::string, int32_t>, int64_t> checkpoint;
   if (directory_ && !options_.exactly_once) {
     std::string warning;
@@ -70,11 +85,7 @@ void StreamTask::initialize() {
     state::CheckpointFile(directory_->checkpoint_path()).remove();
   }
   for (const std::string& name : subtopology_.stores) {
-    auto stack = std::make_unique<StoreStack>();
-    stack->def = topology_.find_store(name);
-    if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
-    stack->persistent = stack->def->persistent && !options_.in_memory_stores;
-    std::unique_ptr<state::KeyValueBytesStore> store = open_bottom(*stack, name);
+    StoreStack* stack = stores_.at(name).get();
     if (stack->txn) {
       for (const auto& [tp, offset] : stack->txn->committed_offsets()) checkpoint[tp] = offset;
     }
@@ -88,8 +99,7 @@ void StreamTask::initialize() {
         changelog_offsets_[it->first] = it->second;
       }
     }
-    wrap(*stack, std::move(store));
-    stores_[name] = std::move(stack);
+    wrap(*stack, std::move(stack->opened));
   }
 
   std::map<std::string, NodeBase*> by_name;
@@ -290,7 +300,7 @@ void StreamTask::close(bool clean) {
   if (clean) flush();
   for (auto& node : nodes_) node->close();
   if (clean) {
-    for (auto& [name, s] : stores_) s->top->close();
+    for (auto& [name, s] : stores_) (s->top ? s->top.get() : s->bottom)->close();
   } else {
     // Unflushed cache entries are dropped: the inputs that produced them are
     // not committed and will be processed again.

@@ -62,7 +62,13 @@ class StreamTask final : public TaskContext {
              const state::RocksDbResources* rocksdb, state::ThreadCache& cache, Metrics& metrics);
   ~StreamTask() override;
 
-  // Creates stores and nodes and initializes the nodes; throws on failure.
+  // Opens the stores at the bottom of the task's store stacks — RocksDB files,
+  // the slow part of creating a task. Touches nothing but this task and the
+  // shared RocksDbResources, so several tasks may open their stores at once, each
+  // on its own thread, before initialize(). Throws on failure.
+  void open_stores();
+  // Creates stores (opening them unless open_stores() did) and nodes, and
+  // initializes the nodes; throws on failure.
   void initialize();
 
   const TaskId& id() const { return id_; }
@@ -144,6 +150,7 @@ class StreamTask final : public TaskContext {
   RecordMetadata metadata_;
   bool has_metadata_ = false;
   bool commit_requested_ = false;
+  bool stores_open_ = false;
   bool closed_ = false;
   log::RateLimiter error_log_{std::chrono::seconds(10)};
 };

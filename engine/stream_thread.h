@@ -63,7 +63,11 @@ class StreamThread {
   void on_assigned(rd_kafka_topic_partition_list_t* partitions,
                    const std::map<std::pair<std::string, int32_t>, int64_t>& positions = {});
   void on_revoked();
-  void create_task(const TaskId& id, bool after_abort);
+  // A task for `id` with its directory locked; its stores are not open yet.
+  std::unique_ptr<StreamTask> make_task(const TaskId& id);
+  // Initializes `task` (opening its stores unless already open) and starts it,
+  // or its restoration.
+  void add_task(std::unique_ptr<StreamTask> task, bool after_abort);
   Status create_producer();
   // Exactly-once: after an aborted transaction, re-creates every task from its
   // last commit and rewinds the consumer to the last committed positions.

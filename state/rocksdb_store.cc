@@ -33,6 +33,11 @@ rocksdb::Options RocksDbStore::options(const RocksDbResources& resources) {
   options.arena_block_size = 64u << 10;
   options.max_write_buffer_number = 2;
   options.max_open_files = -1;
+  // A task's stores open on their own thread (StreamThread opens an assignment's
+  // tasks concurrently); RocksDB's default starts 16 threads per open to load
+  // table files, even for an empty store.
+  options.max_file_opening_threads = 1;
+  options.info_log = resources.logger();
   options.compression = rocksdb::kLZ4Compression;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = resources.block_cache();

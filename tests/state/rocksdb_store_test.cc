@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <rocksdb/env.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -57,6 +59,26 @@ TEST(RocksDbResources, BoundsMemoryOfManyStoresWithOneBudget) {
   // 20 MB written; the shared cache charges memtables and stays near its budget.
   EXPECT_LT(resources.usage_bytes(), size_t{8} << 20);
   stores.clear();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RocksDbResources, HandsRocksDbWarningsToTheSinkAndWritesNoLogFile) {
+  std::string dir = temp_dir("logger");
+  std::vector<std::string> lines;
+  RocksDbResources resources(8 << 20, [&](std::string_view line) { lines.emplace_back(line); });
+  {
+    RocksDbStore store("s", dir + "/s", resources);
+    store.put("a", "1");
+  }
+  // Opening dumps options and logs progress at info level: none of it reaches
+  // the sink, and no store has a LOG file of its own.
+  EXPECT_TRUE(lines.empty()) << lines.front();
+  EXPECT_FALSE(std::filesystem::exists(dir + "/s/LOG"));
+  rocksdb::Header(resources.logger(), "header %d", 0);
+  rocksdb::Log(rocksdb::InfoLogLevel::INFO_LEVEL, resources.logger(), "info %d", 1);
+  rocksdb::Log(rocksdb::InfoLogLevel::WARN_LEVEL, resources.logger(), "warning %d", 2);
+  rocksdb::Log(rocksdb::InfoLogLevel::ERROR_LEVEL, resources.logger(), "error %s", "three");
+  EXPECT_EQ(lines, (std::vector<std::string>{"warning 2", "error three"}));
   std::filesystem::remove_all(dir);
 }
 
