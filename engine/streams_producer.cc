@@ -32,11 +32,22 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   kafka::Conf conf;
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), &StreamsProducer::on_delivery);
-  kafka::Handle rk;
-  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
+  std::unique_ptr<StreamsProducer> producer(
+      new StreamsProducer(config.application_id() + "-", progress, metrics));
+  // Delivery reports come as events, served by librdkafka's background thread:
+  // the main queue (where they are put) is forwarded to the background queue.
+  // Nothing may poll the main queue after that.
+  rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_DR);
+  rd_kafka_conf_set_background_event_cb(conf.get(), &StreamsProducer::on_event);
+  rd_kafka_conf_set_opaque(conf.get(), producer.get());
+  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &producer->rk_);
   if (!s) return s;
-  out->reset(new StreamsProducer(std::move(rk), config.application_id() + "-", progress, metrics));
+  rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(producer->rk_.get());
+  rd_kafka_queue_t* background = rd_kafka_queue_get_background(producer->rk_.get());
+  rd_kafka_queue_forward(main_queue, background);
+  rd_kafka_queue_destroy(background);
+  rd_kafka_queue_destroy(main_queue);
+  *out = std::move(producer);
   if (!transactional_id.empty()) {
     (*out)->transactional_ = true;
     rd_kafka_error_t* error = rd_kafka_init_transactions((*out)->rk_.get(), 60000);
@@ -105,13 +116,19 @@ StreamsProducer::TxnError StreamsProducer::commit_transaction(
   rd_kafka_error_t* error = retried([&] { return rd_kafka_commit_transaction(rk_.get(), 60000); });
   if (error) return classify(error, "commit_transaction", message);
   in_txn_ = false;
-  first_error_.clear();  // the commit succeeded: every record was delivered
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first_error_.clear();  // the commit succeeded: every record was delivered
+  }
   publish_progress();
   return TxnError::kNone;
 }
 
 StreamsProducer::TxnError StreamsProducer::abort_transaction(std::string* message) {
-  first_error_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first_error_.clear();
+  }
   if (!in_txn_) return TxnError::kNone;
   rd_kafka_error_t* error = retried([&] { return rd_kafka_abort_transaction(rk_.get(), 60000); });
   if (error) return classify(error, "abort_transaction", message);
@@ -123,6 +140,12 @@ StreamsProducer::~StreamsProducer() {
   if (!rk_) return;
   rd_kafka_flush(rk_.get(), 10000);
   for (auto& [name, t] : topics_) rd_kafka_topic_destroy(t->rkt);
+  // Stops the background thread before the state its reports write goes away.
+  rk_.reset();
+}
+
+void StreamsProducer::note_error(std::string message) {
+  if (first_error_.empty()) first_error_ = std::move(message);
 }
 
 StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
@@ -153,7 +176,10 @@ void StreamsProducer::prepare(const std::vector<std::string>& topics) {
 void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
   if (transactional_ && !in_txn_) {
     if (rd_kafka_error_t* error = begin()) {
-      if (first_error_.empty()) first_error_ = std::string("begin_transaction: ") + rd_kafka_error_string(error);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        note_error(std::string("begin_transaction: ") + rd_kafka_error_string(error));
+      }
       rd_kafka_error_destroy(error);
       return;
     }
@@ -179,48 +205,58 @@ void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
         RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
     if (!err) break;
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      // Back-pressure: wait for deliveries to make room.
-      rd_kafka_poll(rk_.get(), 10);
+      // Back-pressure: deliveries (on the background thread) make room.
+      rd_kafka_flush(rk_.get(), 10);
       continue;
     }
     if (headers) rd_kafka_headers_destroy(headers);
-    if (first_error_.empty()) {
-      first_error_ = "cannot send to " + t.name + ": " + rd_kafka_err2str(err);
-    }
+    std::lock_guard<std::mutex> lock(mu_);
+    note_error("cannot send to " + t.name + ": " + rd_kafka_err2str(err));
     return;
   }
   metrics_.produce_total.fetch_add(1, std::memory_order_relaxed);
 }
 
-void StreamsProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
-  auto* t = static_cast<TopicState*>(rd_kafka_topic_opaque(msg->rkt));
-  StreamsProducer* self = t->owner;
-  if (msg->err) {
-    if (self->first_error_.empty()) {
-      self->first_error_ = "send to " + t->name + "-" + std::to_string(msg->partition) +
-                           " failed: " + rd_kafka_err2str(msg->err);
+void StreamsProducer::on_event(rd_kafka_t*, rd_kafka_event_t* event, void* opaque) {
+  auto* self = static_cast<StreamsProducer*>(opaque);
+  if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR) {
+    std::lock_guard<std::mutex> lock(self->mu_);
+    while (const rd_kafka_message_t* msg = rd_kafka_event_message_next(event)) {
+      auto* t = static_cast<TopicState*>(rd_kafka_topic_opaque(msg->rkt));
+      if (msg->err) {
+        self->note_error("send to " + t->name + "-" + std::to_string(msg->partition) +
+                         " failed: " + rd_kafka_err2str(msg->err));
+        continue;
+      }
+      if (!t->track) continue;
+      if (static_cast<size_t>(msg->partition) >= t->last_offsets.size()) {
+        t->last_offsets.resize(msg->partition + 1, -1);
+      }
+      int64_t& last = t->last_offsets[msg->partition];
+      if (msg->offset > last) last = msg->offset;
+      if (t->repartition && self->progress_) t->unpublished = true;
     }
-    return;
   }
-  if (!t->track) return;
-  if (static_cast<size_t>(msg->partition) >= t->last_offsets.size()) {
-    t->last_offsets.resize(msg->partition + 1, -1);
-  }
-  int64_t& last = t->last_offsets[msg->partition];
-  if (msg->offset > last) last = msg->offset;
-  if (t->repartition && self->progress_) t->unpublished = true;
+  rd_kafka_event_destroy(event);
 }
 
 void StreamsProducer::publish_progress() {
   if (!progress_) return;
-  for (auto& [name, t] : topics_) {
-    if (!t->unpublished) continue;
-    t->unpublished = false;
-    t->published.resize(t->last_offsets.size(), -1);
-    for (size_t p = 0; p < t->last_offsets.size(); ++p) {
-      if (t->last_offsets[p] == t->published[p]) continue;
-      t->published[p] = t->last_offsets[p];
-      progress_->raise_target(t->name, static_cast<int32_t>(p), t->last_offsets[p] + 1);
+  std::vector<std::pair<TopicState*, std::vector<int64_t>>> raised;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, t] : topics_) {
+      if (!t->unpublished) continue;
+      t->unpublished = false;
+      raised.emplace_back(t.get(), t->last_offsets);
+    }
+  }
+  for (auto& [t, last] : raised) {
+    t->published.resize(last.size(), -1);
+    for (size_t p = 0; p < last.size(); ++p) {
+      if (last[p] == t->published[p]) continue;
+      t->published[p] = last[p];
+      progress_->raise_target(t->name, static_cast<int32_t>(p), last[p] + 1);
     }
   }
 }
@@ -235,6 +271,7 @@ Status StreamsProducer::flush(int timeout_ms) {
   if (rd_kafka_fatal_error(rk_.get(), fatal, sizeof fatal)) {
     return Status::error(std::string("fatal producer error: ") + fatal);
   }
+  std::lock_guard<std::mutex> lock(mu_);
   if (!first_error_.empty()) {
     std::string e = std::move(first_error_);
     first_error_.clear();
@@ -244,6 +281,7 @@ Status StreamsProducer::flush(int timeout_ms) {
 }
 
 int64_t StreamsProducer::last_offset(const std::string& topic, int32_t partition) const {
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = topics_.find(topic);
   if (it == topics_.end() || static_cast<size_t>(partition) >= it->second->last_offsets.size()) {
     return -1;

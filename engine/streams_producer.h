@@ -7,11 +7,15 @@
 // under exactly_once_v2 the producer is transactional (transactional.id =
 // <application.id>-<process id>-<thread>), a transaction begins with the first
 // send after a commit, and commit_transaction() sends the consumed offsets with
-// the group metadata and commits. One per stream thread; not thread-safe.
+// the group metadata and commits. One per stream thread; not thread-safe,
+// except that delivery reports are handled on librdkafka's background thread
+// (as the Java producer runs send callbacks on its I/O thread), so that the
+// stream thread spends no time on them; what they record is guarded by mu_.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -46,11 +50,8 @@ class StreamsProducer final : public RecordCollector {
   // it — for sinks and changelogs that is the first commit).
   void prepare(const std::vector<std::string>& topics);
   void send(const OutgoingRecord& record, int32_t partition) override;
-  // Serves delivery reports.
-  void poll() {
-    rd_kafka_poll(rk_.get(), 0);
-    publish_progress();
-  }
+  // Passes on what delivery reports told since the last call (bounded runs).
+  void poll() { publish_progress(); }
   // Sends what is queued now instead of after linger.ms (waits at most 1 ms).
   void push() {
     rd_kafka_flush(rk_.get(), 1);
@@ -80,20 +81,21 @@ class StreamsProducer final : public RecordCollector {
     rd_kafka_topic_t* rkt = nullptr;
     bool track = false;      // changelog or repartition: remember offsets
     bool repartition = false;
-    std::vector<int64_t> last_offsets;  // by partition
+    std::vector<int64_t> last_offsets;  // by partition (mu_)
     std::vector<int64_t> published;     // repartition: last_offsets told to progress_
-    bool unpublished = false;
+    bool unpublished = false;           // (mu_)
   };
 
-  StreamsProducer(kafka::Handle rk, std::string app_prefix, BoundedProgress* progress,
-                  Metrics& metrics)
-      : rk_(std::move(rk)), app_prefix_(std::move(app_prefix)), progress_(progress),
-        metrics_(metrics) {}
+  StreamsProducer(std::string app_prefix, BoundedProgress* progress, Metrics& metrics)
+      : app_prefix_(std::move(app_prefix)), progress_(progress), metrics_(metrics) {}
   TopicState& topic(std::string_view name);
   TxnError classify(rd_kafka_error_t* error, const char* what, std::string* message);
   // Begins a transaction; the error, or null once one is open.
   rd_kafka_error_t* begin();
-  static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+  // librdkafka's background thread: a batch of delivery reports.
+  static void on_event(rd_kafka_t* rk, rd_kafka_event_t* event, void* opaque);
+  // Keeps the first error (mu_ held).
+  void note_error(std::string message);
   // Bounded runs: raises progress_'s targets to what reached our repartition
   // topics (once per poll, not per delivered record).
   void publish_progress();
@@ -103,6 +105,9 @@ class StreamsProducer final : public RecordCollector {
   BoundedProgress* progress_;
   Metrics& metrics_;
   std::map<std::string, std::unique_ptr<TopicState>, std::less<>> topics_;  // few topics
+  // Guards first_error_ and every TopicState's last_offsets and unpublished,
+  // which delivery reports write on the background thread.
+  mutable std::mutex mu_;
   std::string first_error_;
   bool transactional_ = false;
   bool in_txn_ = false;
