@@ -1,9 +1,14 @@
 #include "brook/embedded_kafka.h"
 
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <filesystem>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -11,6 +16,44 @@
 #include "engine/log.h"
 
 namespace brook {
+namespace {
+
+// The mock cluster's connections keep Nagle's algorithm on, which a real broker
+// turns off: a small response written while an earlier one is unacknowledged
+// then waits for the client's delayed ACK, ~40 ms — every commit's producer
+// flush paid it. Accepted sockets inherit TCP_NODELAY from their listening
+// socket, so set it on the mock's listeners (found among this process's
+// descriptors by their ports) before any client connects. Returns how many.
+int disable_nagle_on_listeners(const std::string& bootstrap) {
+  std::set<int> ports;
+  std::istringstream in(bootstrap);
+  for (std::string server; std::getline(in, server, ',');) {
+    auto colon = server.rfind(':');
+    if (colon != std::string::npos) ports.insert(std::atoi(server.c_str() + colon + 1));
+  }
+  int done = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = std::atoi(entry.path().filename().c_str());
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    len = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;
+    int port = addr.ss_family == AF_INET
+                   ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                   : addr.ss_family == AF_INET6
+                         ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                         : -1;
+    if (!ports.count(port)) continue;
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) ++done;
+  }
+  return done;
+}
+
+}  // namespace
 
 class EmbeddedKafka::Impl {
  public:
@@ -52,6 +95,10 @@ Status EmbeddedKafka::start(int brokers, std::unique_ptr<EmbeddedKafka>* out) {
   impl->cluster = rd_kafka_mock_cluster_new(impl->owner.get(), brokers);
   if (!impl->cluster) return Status::error("cannot start the local Kafka (mock cluster)");
   impl->bootstrap = rd_kafka_mock_cluster_bootstraps(impl->cluster);
+  if (disable_nagle_on_listeners(impl->bootstrap) < brokers) {
+    log::warn("local Kafka: could not turn Nagle's algorithm off on every broker; "
+              "small responses may wait ~40 ms");
+  }
   rd_kafka_mock_topic_create(impl->cluster, kAdminTopic, 1, 1);
 
   s = kafka::make_conf({{"bootstrap.servers", impl->bootstrap}, {"group.id", "__brook_admin"},
