@@ -22,12 +22,14 @@
 // (the running totals' repartition topic) stalled for up to 0.5 s on that
 // whenever it caught up with its own writes.
 //
-// The clock runs from partition assignment (the local Kafka makes a new group
-// wait ~3 s first, the same for all) until the pipeline has consumed every
-// input record and every record it produced is acknowledged — for brook, from
-// RUNNING (its tasks exist and their stores are open; only then does its
-// consumer take the partitions and start fetching, so it has fetched nothing
-// ahead) until its bounded run (stop.at.end) has committed. Rounds alternate the pipelines;
+// The clock runs from the moment the pipeline's consumer takes its partitions,
+// at positions already looked up (committed offsets, else the beginning), until
+// it has consumed every input record and every record it produced is
+// acknowledged. For brook that is from RUNNING (its tasks exist, their stores
+// are open, and only then does its consumer take the partitions, so it has
+// fetched nothing ahead) until its bounded run (stop.at.end) has committed; the
+// raw pipe looks its positions up in the rebalance callback the same way. (The
+// local Kafka makes a new group wait ~3 s before assigning, the same for all.) Rounds alternate the pipelines;
 // each round runs every pipeline back to back, and the report gives the median
 // over rounds of each throughput and of each round's ratio to the raw pipe
 // (pairing within a round keeps the machine's drift out of the ratio).
@@ -133,6 +135,17 @@ double run_raw_pipe(const Options& o, const std::string& group, const std::strin
                                                  rd_kafka_topic_partition_list_t* parts, void* op) {
     auto* st = static_cast<RawPipe*>(op);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      // As brook does: look the positions up (committed, else the beginning),
+      // then take the partitions there, and start the clock.
+      rd_kafka_committed(rk, parts, 30000);
+      for (int i = 0; i < parts->cnt; ++i) {
+        auto& p = parts->elems[i];
+        int64_t low = 0, high = 0;
+        if (p.offset < 0 &&
+            rd_kafka_query_watermark_offsets(rk, p.topic, p.partition, &low, &high, 30000) == 0) {
+          p.offset = low;
+        }
+      }
       rd_kafka_assign(rk, parts);
       st->assigned = Clock::now();
       st->got_assignment = true;

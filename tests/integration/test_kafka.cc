@@ -82,6 +82,15 @@ std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool r
     if (m->payload) r.value = std::string(static_cast<const char*>(m->payload), m->len);
     r.partition = m->partition;
     r.offset = m->offset;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* hv;
+      size_t size;
+      for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &hv, &size); ++i) {
+        r.headers.emplace_back(name, std::string(static_cast<const char*>(hv), size));
+      }
+    }
     out.push_back(std::move(r));
   }
   rd_kafka_consumer_close(rk.get());
@@ -96,9 +105,12 @@ struct Delivery {
   std::string first_error;
 };
 
-Status make_producer(const std::string& bootstrap, Delivery* delivery, kafka::Handle* rk) {
+Status make_producer(const std::string& bootstrap, Delivery* delivery, kafka::Handle* rk,
+                     const std::string& compression = "none") {
   kafka::Conf conf;
-  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap}, {"partitioner", "murmur2_random"}},
+  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap},
+                               {"partitioner", "murmur2_random"},
+                               {"compression.type", compression}},
                               &conf);
   if (!s) return s;
   rd_kafka_conf_set_opaque(conf.get(), delivery);
@@ -111,17 +123,29 @@ Status make_producer(const std::string& bootstrap, Delivery* delivery, kafka::Ha
 }
 
 Status send(rd_kafka_t* rk, const std::string& topic, int32_t partition,
-            const std::optional<std::string>& key, const std::optional<std::string>& value) {
+            const std::optional<std::string>& key, const std::optional<std::string>& value,
+            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   void* k = key ? const_cast<char*>(key->data()) : nullptr;
   size_t k_size = key ? key->size() : 0;
   void* v = value ? const_cast<char*>(value->data()) : nullptr;
   size_t v_size = value ? value->size() : 0;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (!headers.empty()) {
+    hdrs = rd_kafka_headers_new(headers.size());
+    for (const auto& [name, hv] : headers) {
+      rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), hv.data(),
+                          static_cast<ssize_t>(hv.size()));
+    }
+  }
   rd_kafka_resp_err_t err = rd_kafka_producev(
       rk, RD_KAFKA_V_TOPIC(topic.c_str()),
       RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(k, k_size),
-      RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_END);
-  if (err) return Status::error(rd_kafka_err2str(err));
+      RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+  if (err) {
+    if (hdrs) rd_kafka_headers_destroy(hdrs);
+    return Status::error(rd_kafka_err2str(err));
+  }
   return Status::ok();
 }
 
@@ -137,12 +161,14 @@ Status delivered(rd_kafka_t* rk, const Delivery& d) {
 
 Status TestKafka::produce(const std::string& topic, int32_t partition,
                           const std::optional<std::string>& key,
-                          const std::optional<std::string>& value) {
+                          const std::optional<std::string>& value,
+                          const std::vector<std::pair<std::string, std::string>>& headers,
+                          const std::string& compression) {
   Delivery d;
   kafka::Handle rk;
-  Status s = make_producer(bootstrap_, &d, &rk);
+  Status s = make_producer(bootstrap_, &d, &rk, compression);
   if (!s) return s;
-  s = send(rk.get(), topic, partition, key, value);
+  s = send(rk.get(), topic, partition, key, value, headers);
   if (!s) return s;
   return delivered(rk.get(), d);
 }

@@ -20,6 +20,7 @@ struct ConsumedRecord {
   std::optional<std::string> value;
   int32_t partition;
   int64_t offset;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class TestKafka {
@@ -35,7 +36,9 @@ class TestKafka {
   // Produces to an explicit partition (or by key when partition < 0).
   // Fails unless the record was delivered.
   Status produce(const std::string& topic, int32_t partition, const std::optional<std::string>& key,
-                 const std::optional<std::string>& value);
+                 const std::optional<std::string>& value,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {},
+                 const std::string& compression = "none");
   // Produces every (key, value) by key, with one producer; fails unless all
   // were delivered.
   Status produce_all(const std::string& topic,
