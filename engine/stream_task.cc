@@ -151,11 +151,15 @@ void StreamTask::wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> 
   s.top = std::move(store);
 }
 
-void StreamTask::process(const RawRecord& raw) {
-  auto it = sources_.find(raw.topic);
+SourceNodeBase* StreamTask::source(std::string_view topic) const {
+  auto it = sources_.find(topic);
   if (it == sources_.end()) {
-    throw std::logic_error("task " + id_str_ + " has no source for topic " + std::string(raw.topic));
+    throw std::logic_error("task " + id_str_ + " has no source for topic " + std::string(topic));
   }
+  return it->second;
+}
+
+void StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
   metadata_ = RecordMetadata{raw.topic, raw.partition, raw.offset};
   has_metadata_ = true;
   RawRecord r = raw;
@@ -165,7 +169,7 @@ void StreamTask::process(const RawRecord& raw) {
                       .count();
   }
   if (r.timestamp > stream_time_) stream_time_ = r.timestamp;
-  it->second->process_raw(r);
+  source->process_raw(r);
   has_metadata_ = false;
   metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
 }

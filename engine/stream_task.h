@@ -73,7 +73,11 @@ class StreamTask final : public TaskContext {
 
   const TaskId& id() const { return id_; }
   // Processes one raw record from `raw.topic` (a full topic name).
-  void process(const RawRecord& raw);
+  void process(const RawRecord& raw) { process(raw, source(raw.topic)); }
+  // The same with the topic's source node, looked up once by the caller.
+  void process(const RawRecord& raw, SourceNodeBase* source);
+  // The source node reading `topic` (a full topic name); throws if none.
+  SourceNodeBase* source(std::string_view topic) const;
 
   // Changelogs of the logged stores, and where restoration starts (checkpoint).
   const std::vector<Changelog>& changelogs() const { return changelogs_; }

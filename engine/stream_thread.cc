@@ -287,6 +287,7 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
   std::map<StreamTask*, int> inputs;
   for (auto& [key, ps] : partitions_) {
     ps.task = tasks_.at(TaskId{rt_.topic_subtopology.at(ps.topic), ps.partition}).get();
+    ps.source = ps.task->source(ps.topic);
     ++inputs[ps.task];
   }
   for (auto& [key, ps] : partitions_) ps.sole_input = inputs[ps.task] == 1;
@@ -439,7 +440,7 @@ void StreamThread::process_one(PartitionState& ps, const rd_kafka_message_t* msg
     }
     raw.headers = &headers;
   }
-  ps.task->process(raw);
+  ps.task->process(raw, ps.source);
   ps.next_offset = msg->offset + 1;
 }
 

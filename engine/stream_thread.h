@@ -45,6 +45,7 @@ class StreamThread {
     std::string topic;
     int32_t partition = 0;
     StreamTask* task = nullptr;
+    SourceNodeBase* source = nullptr;  // the task's node reading this topic
     std::deque<kafka::Message> buffer;
     int64_t next_offset = -1;  // next to process (= offset to commit)
     int64_t committed = -1;

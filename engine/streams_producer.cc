@@ -149,8 +149,12 @@ void StreamsProducer::note_error(std::string message) {
 }
 
 StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
+  if (last_topic_ && last_topic_->name == name) return *last_topic_;
   auto it = topics_.find(name);
-  if (it != topics_.end()) return *it->second;
+  if (it != topics_.end()) {
+    last_topic_ = it->second.get();
+    return *last_topic_;
+  }
   auto t = std::make_unique<TopicState>();
   t->owner = this;
   t->name = std::string(name);

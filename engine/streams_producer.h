@@ -105,6 +105,7 @@ class StreamsProducer final : public RecordCollector {
   BoundedProgress* progress_;
   Metrics& metrics_;
   std::map<std::string, std::unique_ptr<TopicState>, std::less<>> topics_;  // few topics
+  TopicState* last_topic_ = nullptr;  // sends come in runs to one topic
   // Guards first_error_ and every TopicState's last_offsets and unpublished,
   // which delivery reports write on the background thread.
   mutable std::mutex mu_;
