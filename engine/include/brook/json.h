@@ -42,12 +42,13 @@ namespace json {
 template <class C, class M>
 struct Field {
   std::string_view name;
+  std::string_view key;  // what the writer puts before the value: "name":
   M C::*member;
 };
 
 template <class C, class M>
-constexpr Field<C, M> field(std::string_view name, M C::*member) {
-  return Field<C, M>{name, member};
+constexpr Field<C, M> field(std::string_view name, std::string_view key, M C::*member) {
+  return Field<C, M>{name, key, member};
 }
 
 // True when T was declared with BROOK_JSON (found by argument-dependent lookup).
@@ -210,13 +211,13 @@ void write(const T& v, std::string& out) {
   constexpr auto fields = brook_json_fields(static_cast<const T*>(nullptr));
   out += '{';
   bool first = true;
-  std::apply(
-      [&](const auto&... f) {
-        ((out += first ? "\"" : ",\"", first = false, out.append(f.name), out += "\":",
-          write(v.*(f.member), out)),
-         ...);
-      },
-      fields);
+  auto one = [&](const auto& f) {
+    if (!first) out += ',';
+    first = false;
+    out.append(f.key.data(), f.key.size());
+    write(v.*(f.member), out);
+  };
+  std::apply([&](const auto&... f) { (one(f), ...); }, fields);
   out += '}';
 }
 
@@ -259,7 +260,7 @@ bool parse(const char* data, size_t size, T& out) {
 #define BROOK_JSON_FOR_EACH_HELPER(macro, T, a1, ...) \
   macro(T, a1) __VA_OPT__(, BROOK_JSON_FOR_EACH_AGAIN BROOK_JSON_PARENS(macro, T, __VA_ARGS__))
 #define BROOK_JSON_FOR_EACH_AGAIN() BROOK_JSON_FOR_EACH_HELPER
-#define BROOK_JSON_FIELD(T, f) ::brook::json::field(#f, &T::f)
+#define BROOK_JSON_FIELD(T, f) ::brook::json::field(#f, "\"" #f "\":", &T::f)
 
 // Declares the JSON fields of struct T; place it in T's namespace, after T.
 #define BROOK_JSON(T, ...)                                     \
