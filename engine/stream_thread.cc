@@ -399,12 +399,14 @@ void StreamThread::route(kafka::Message msg) {
     }
     return;
   }
-  const char* topic = rd_kafka_topic_name(msg->rkt);
+  // Records come in runs from one partition: compare the topic handle (kept
+  // alive by the assignment) before looking the partition up by name.
   PartitionState* ps = last_routed_;
-  if (!ps || ps->partition != msg->partition || ps->topic != topic) {
-    auto it = partitions_.find(Key{topic, msg->partition});
+  if (!ps || ps->partition != msg->partition || last_routed_rkt_ != msg->rkt) {
+    auto it = partitions_.find(Key{rd_kafka_topic_name(msg->rkt), msg->partition});
     if (it == partitions_.end()) return;  // revoked meanwhile
     ps = last_routed_ = &it->second;
+    last_routed_rkt_ = msg->rkt;
   }
   if (ps->next_offset >= 0 && msg->offset < ps->next_offset) return;  // already processed
   if (ps->sole_input && !ps->restoring) {

@@ -103,6 +103,7 @@ class StreamThread {
   std::set<StreamTask*> restoring_;
   std::map<Key, PartitionState> partitions_;
   PartitionState* last_routed_ = nullptr;
+  const rd_kafka_topic_t* last_routed_rkt_ = nullptr;  // its topic handle
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue (owned by librdkafka)
   ssize_t last_poll_count_ = 0;  // messages the last poll returned
   bool assigned_once_ = false;
