@@ -29,10 +29,11 @@
 // are open, and only then does its consumer take the partitions, so it has
 // fetched nothing ahead) until its bounded run (stop.at.end) has committed; the
 // raw pipe looks its positions up in the rebalance callback the same way. (The
-// local Kafka makes a new group wait ~3 s before assigning, the same for all.) Rounds alternate the pipelines;
-// each round runs every pipeline back to back, and the report gives the median
-// over rounds of each throughput and of each round's ratio to the raw pipe
-// (pairing within a round keeps the machine's drift out of the ratio).
+// local Kafka makes a new group wait ~3 s before assigning, the same for all.)
+// Rounds alternate the pipelines; each round runs every pipeline back to back,
+// and the report gives the median over rounds of each throughput and of each
+// round's ratio to the raw pipe (pairing within a round keeps the machine's
+// drift out of the ratio).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

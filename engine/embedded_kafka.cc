@@ -41,11 +41,9 @@ int disable_nagle_on_listeners(const std::string& bootstrap) {
     sockaddr_storage addr{};
     len = sizeof addr;
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) continue;
-    int port = addr.ss_family == AF_INET
-                   ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
-                   : addr.ss_family == AF_INET6
-                         ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                         : -1;
+    int port = -1;
+    if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
     if (!ports.count(port)) continue;
     int one = 1;
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) ++done;
@@ -96,7 +94,7 @@ Status EmbeddedKafka::start(int brokers, std::unique_ptr<EmbeddedKafka>* out) {
   if (!impl->cluster) return Status::error("cannot start the local Kafka (mock cluster)");
   impl->bootstrap = rd_kafka_mock_cluster_bootstraps(impl->cluster);
   if (disable_nagle_on_listeners(impl->bootstrap) < brokers) {
-    log::warn("local Kafka: could not turn Nagle's algorithm off on every broker; "
+    log::warn("local Kafka: Nagle's algorithm is still on for some brokers: "
               "small responses may wait ~40 ms");
   }
   rd_kafka_mock_topic_create(impl->cluster, kAdminTopic, 1, 1);

@@ -431,8 +431,8 @@ void StreamThread::process_one(PartitionState& ps, const rd_kafka_message_t* msg
   raw.value_size = msg->len;
   Headers headers;
   rd_kafka_headers_t* hdrs = nullptr;
-  if (may_have_headers(msg) &&
-      rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+  if (may_have_headers(msg) && rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      hdrs) {
     const char* name;
     const void* value;
     size_t size;

@@ -137,11 +137,11 @@ Status send(rd_kafka_t* rk, const std::string& topic, int32_t partition,
                           static_cast<ssize_t>(hv.size()));
     }
   }
-  rd_kafka_resp_err_t err = rd_kafka_producev(
-      rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-      RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(k, k_size),
-      RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+  rd_kafka_resp_err_t err =
+      rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
+                        RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(k, k_size),
+                        RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
   if (err) {
     if (hdrs) rd_kafka_headers_destroy(hdrs);
     return Status::error(rd_kafka_err2str(err));
