@@ -94,8 +94,9 @@ Status EmbeddedKafka::start(int brokers, std::unique_ptr<EmbeddedKafka>* out) {
   if (!impl->cluster) return Status::error("cannot start the local Kafka (mock cluster)");
   impl->bootstrap = rd_kafka_mock_cluster_bootstraps(impl->cluster);
   if (disable_nagle_on_listeners(impl->bootstrap) < brokers) {
-    log::warn("local Kafka: Nagle's algorithm is still on for some brokers: "
-              "small responses may wait ~40 ms");
+    log::warn(
+        "local Kafka: Nagle's algorithm is still on for some brokers: "
+        "small responses may wait ~40 ms");
   }
   rd_kafka_mock_topic_create(impl->cluster, kAdminTopic, 1, 1);
 
