@@ -66,7 +66,11 @@ void StreamTask::open_stores() {
     stack->def = topology_.find_store(name);
     if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
     stack->persistent = stack->def->persistent && !options_.in_memory_stores;
-    stack->opened = open_bottom(*stack, name);
+    try {
+      stack->opened = open_bottom(*stack, name);
+    } catch (const state::StateStoreError& e) {
+      throw state::StateStoreError("task " + id_str_ + ": " + e.what());
+    }
     stores_[name] = std::move(stack);
   }
   stores_open_ = true;

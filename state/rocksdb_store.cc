@@ -48,7 +48,12 @@ rocksdb::Options RocksDbStore::options(const RocksDbResources& resources) {
 
 RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbResources& resources)
     : name_(std::move(name)), path_(std::move(path)) {
-  std::filesystem::create_directories(path_);
+  std::error_code ec;
+  std::filesystem::create_directories(path_, ec);
+  if (ec) {
+    throw StateStoreError("state store '" + name_ + "': cannot create " + path_ + ": " +
+                          ec.message());
+  }
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options(resources), path_, &db), name_, "open");
   db_.reset(db);

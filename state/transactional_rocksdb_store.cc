@@ -23,7 +23,12 @@ std::string offset_key(const std::string& topic, int32_t partition) {
 TransactionalRocksDbStore::TransactionalRocksDbStore(std::string name, std::string path,
                                                      const RocksDbResources& resources)
     : name_(std::move(name)), path_(std::move(path)) {
-  std::filesystem::create_directories(path_);
+  std::error_code ec;
+  std::filesystem::create_directories(path_, ec);
+  if (ec) {
+    throw StateStoreError("state store '" + name_ + "': cannot create " + path_ + ": " +
+                          ec.message());
+  }
   rocksdb::Options options = RocksDbStore::options(resources);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(options)},
