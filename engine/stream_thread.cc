@@ -16,19 +16,6 @@ constexpr size_t kStoreOpeners = 8;
 
 // Runs open_stores() of every task, up to kStoreOpeners at once, on this thread
 // and helpers; rethrows the first failure once all have finished.
-// Whether a consumed record may carry headers, found without asking librdkafka:
-// rd_kafka_message_headers() allocates and frees a parse buffer on every call,
-// headers or not (a tenth of a stream thread's time on small records).
-// librdkafka hands out a fetched record's value as a pointer into the record
-// batch, and in the v2 record format (Kafka >= 0.11) the header count follows
-// the value: a single 0 byte when there are none. A null or empty value does
-// not point into the batch: then ask. (Older message formats, gone since
-// Kafka 4.0, have no headers; there the byte read is the next message's.)
-bool may_have_headers(const rd_kafka_message_t* msg) {
-  if (!msg->payload || msg->len == 0) return true;
-  return static_cast<const unsigned char*>(msg->payload)[msg->len] != 0;
-}
-
 void open_stores(const std::vector<std::unique_ptr<StreamTask>>& tasks) {
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -54,6 +41,20 @@ void open_stores(const std::vector<std::unique_ptr<StreamTask>>& tasks) {
   work();
   for (std::thread& t : helpers) t.join();
   if (failure) std::rethrow_exception(failure);
+}
+
+// Whether a consumed record may carry headers, found without asking librdkafka:
+// rd_kafka_message_headers() allocates and frees a parse buffer on every call,
+// headers or not (a tenth of a stream thread's time on small records).
+// librdkafka hands out a fetched record's value as a pointer into the record
+// batch, and in the v2 record format (Kafka >= 0.11) the header count follows
+// the value: a single 0 byte when there are none. A null or empty value does
+// not point into the batch: then ask. (Older message formats, gone since
+// Kafka 4.0, have no headers; there the byte read is whatever follows the
+// value in the fetch response.)
+bool may_have_headers(const rd_kafka_message_t* msg) {
+  if (!msg->payload || msg->len == 0) return true;
+  return static_cast<const unsigned char*>(msg->payload)[msg->len] != 0;
 }
 
 }  // namespace
