@@ -156,7 +156,6 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
     return *last_topic_;
   }
   auto t = std::make_unique<TopicState>();
-  t->owner = this;
   t->name = std::string(name);
   bool internal = t->name.rfind(app_prefix_, 0) == 0;
   auto ends_with = [&](const char* suffix) {

@@ -76,7 +76,6 @@ class StreamsProducer final : public RecordCollector {
 
  private:
   struct TopicState {
-    StreamsProducer* owner = nullptr;
     std::string name;
     rd_kafka_topic_t* rkt = nullptr;
     bool track = false;      // changelog or repartition: remember offsets
