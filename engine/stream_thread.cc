@@ -270,16 +270,21 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
   } else {
     err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
   }
+  // The list then holds those positions, for the consumer to take (below).
   for (int i = 0; i < committed->cnt; ++i) {
-    const auto& p = committed->elems[i];
+    auto& p = committed->elems[i];
     auto it = partitions_.find({p.topic, p.partition});
-    if (it == partitions_.end()) continue;
+    if (it == partitions_.end()) {
+      p.offset = RD_KAFKA_OFFSET_INVALID;  // no task reads it
+      continue;
+    }
     int64_t next = (err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0) ? p.offset : -1;
     if (next < 0) {
       int64_t low = 0, high = 0;
       if (kafka::watermarks(consumer_.get(), p.topic, p.partition, &low, &high)) next = low;
     }
     it->second.next_offset = it->second.committed = next;
+    p.offset = next >= 0 ? next : RD_KAFKA_OFFSET_INVALID;
   }
   std::vector<std::unique_ptr<StreamTask>> created;
   for (const TaskId& id : ids) created.push_back(make_task(id));
@@ -295,13 +300,7 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
   // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
   // input paused until it runs); partitions of tasks still restoring stay paused.
   if (!after_abort) {
-    // From the positions looked up above: the consumer need not ask again.
-    for (int i = 0; i < committed->cnt; ++i) {
-      auto& p = committed->elems[i];
-      auto it = partitions_.find({p.topic, p.partition});
-      p.offset = it == partitions_.end() || it->second.next_offset < 0 ? RD_KAFKA_OFFSET_INVALID
-                                                                       : it->second.next_offset;
-    }
+    // At the positions looked up above: the consumer need not ask again.
     rd_kafka_resp_err_t assign_err = rd_kafka_assign(consumer_.get(), committed.get());
     if (assign_err) {
       throw std::runtime_error(std::string("cannot take the assigned partitions: ") +
@@ -616,21 +615,26 @@ void StreamThread::update_bounded_idle() {
     bounded_idle_ = false;
     return;
   }
-  for (auto& [key, ps] : partitions_) {
-    if (!ps.buffer.empty() || ps.next_offset < rt_.bounded->target(ps.topic, ps.partition)) {
-      bounded_idle_ = false;
-      // Nothing arrived, yet records are due (e.g. our own repartitioned ones):
-      // don't let what we sent linger in the producer while the run waits.
-      if (uncommitted_ && last_poll_count_ == 0) producer_->push();
-      return;
+  // Whether records are still due: buffered, or not yet read up to the target.
+  auto pending = [&] {
+    for (const auto& [key, ps] : partitions_) {
+      if (!ps.buffer.empty() || ps.next_offset < rt_.bounded->target(ps.topic, ps.partition)) {
+        return true;
+      }
     }
+    return false;
+  };
+  if (pending()) {
+    bounded_idle_ = false;
+    // Nothing arrived, yet records are due (e.g. our own repartitioned ones):
+    // don't let what we sent linger in the producer while the run waits.
+    if (uncommitted_ && last_poll_count_ == 0) producer_->push();
+    return;
   }
   if (uncommitted_) {
     commit_all();
     // The commit's flush may have raised targets (our repartitioned records).
-    for (auto& [key, ps] : partitions_) {
-      if (ps.next_offset < rt_.bounded->target(ps.topic, ps.partition)) return;
-    }
+    if (pending()) return;
   }
   bounded_idle_ = true;
 }
