@@ -41,13 +41,9 @@ class ExactlyOnceIntegration : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(state_dir_); }
 
   StreamsConfig config(const std::string& commit_ms = "100") {
-    return StreamsConfig{{"application.id", app_},
-                         {"bootstrap.servers", kafka_->bootstrap_servers()},
-                         {"state.dir", state_dir_},
-                         {"processing.guarantee", "exactly_once_v2"},
-                         {"commit.interval.ms", commit_ms},
-                         {"stop.at.end", "true"},
-                         {"consumer.session.timeout.ms", "6000"}};
+    StreamsConfig c = kafka_->bounded_config(app_, state_dir_);
+    c.set("processing.guarantee", "exactly_once_v2").set("commit.interval.ms", commit_ms);
+    return c;
   }
 
   // Creates the demo topics (4 partitions) and the generator's options for them.

@@ -44,13 +44,8 @@ TEST(HeadersIntegration, PassFromInputToOutputRecords) {
   builder.stream<Text, Text>(in).map_values([](const Text& v) { return v; }).to(out);
   std::string state_dir =
       (std::filesystem::temp_directory_path() / kafka.unique("brook-headers")).string();
-  StreamsConfig config{{"application.id", kafka.unique("headers")},
-                       {"bootstrap.servers", kafka.bootstrap_servers()},
-                       {"state.dir", state_dir},
-                       {"stop.at.end", "true"},
-                       {"consumer.session.timeout.ms", "6000"}};
   {
-    KafkaStreams streams(builder.build(), config);
+    KafkaStreams streams(builder.build(), kafka.bounded_config(kafka.unique("headers"), state_dir));
     Status s = streams.start();
     ASSERT_TRUE(s) << s.message();
     ASSERT_EQ(streams.run_until_signal(), 0) << streams.error();

@@ -58,14 +58,10 @@ class RunningTotalsIntegration : public ::testing::Test {
 
   // One bounded run of the app; returns its metrics.
   std::map<std::string, int64_t> run(const std::string& guarantee = "at_least_once") {
-    StreamsConfig config{{"application.id", app_},
-                         {"bootstrap.servers", kafka_->bootstrap_servers()},
-                         {"state.dir", state_dir_},
-                         {"processing.guarantee", guarantee},
-                         {"commit.interval.ms", "500"},
-                         {"stop.at.end", "true"},
-                         {"consumer.session.timeout.ms", "6000"},
-                         {"consumer.heartbeat.interval.ms", "500"}};
+    StreamsConfig config = kafka_->bounded_config(app_, state_dir_);
+    config.set("processing.guarantee", guarantee)
+        .set("commit.interval.ms", "500")
+        .set("consumer.heartbeat.interval.ms", "500");
     KafkaStreams streams(build_running_totals(purchases_, totals_), config);
     Status s = streams.start();
     EXPECT_TRUE(s) << s.message();

@@ -27,13 +27,8 @@ TEST(StoreOpenIntegration, StopsWithAnErrorNamingAStoreThatCannotOpen) {
 
   StreamsBuilder builder;
   builder.stream<std::string, std::string>(in).group_by_key().count(Materialized::as("counts"));
-  StreamsConfig config{{"application.id", app},
-                       {"bootstrap.servers", kafka.bootstrap_servers()},
-                       {"state.dir", state_dir},
-                       {"stop.at.end", "true"},
-                       {"consumer.session.timeout.ms", "6000"}};
   {
-    KafkaStreams streams(builder.build(), config);
+    KafkaStreams streams(builder.build(), kafka.bounded_config(app, state_dir));
     Status s = streams.start();
     ASSERT_TRUE(s) << s.message();
     EXPECT_NE(streams.run_until_signal(), 0);

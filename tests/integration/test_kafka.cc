@@ -35,6 +35,15 @@ Status TestKafka::create_topic(const std::string& name, int partitions) {
   return ensure_topics(rk.get(), {InternalTopic{name, partitions, false}}, -1);
 }
 
+StreamsConfig TestKafka::bounded_config(const std::string& application_id,
+                                        const std::string& state_dir) const {
+  return StreamsConfig{{"application.id", application_id},
+                       {"bootstrap.servers", bootstrap_},
+                       {"state.dir", state_dir},
+                       {"stop.at.end", "true"},
+                       {"consumer.session.timeout.ms", "6000"}};
+}
+
 std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool read_committed) {
   kafka::Conf conf;
   Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "brook/config.h"
 #include "brook/embedded_kafka.h"
 #include "brook/status.h"
 
@@ -30,6 +31,10 @@ class TestKafka {
   bool is_real_broker() const { return !embedded_; }
   const std::string& bootstrap_servers() const { return bootstrap_; }
   std::string unique(const std::string& name) const { return name + "-" + suffix_; }
+  // A bounded run's config (stop.at.end) of `application_id` on this Kafka, with
+  // a session timeout short enough for the local Kafka's rebalances.
+  StreamsConfig bounded_config(const std::string& application_id,
+                               const std::string& state_dir) const;
   Status create_topic(const std::string& name, int partitions);
   // Every record of every partition, up to the end offsets at the time of the call.
   std::vector<ConsumedRecord> read_all(const std::string& topic, bool read_committed = false);
