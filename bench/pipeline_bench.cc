@@ -142,7 +142,8 @@ double run_raw_pipe(const Options& o, const std::string& group, const std::strin
       for (int i = 0; i < parts->cnt; ++i) {
         auto& p = parts->elems[i];
         int64_t low = 0, high = 0;
-        if (p.offset < 0 && brook::kafka::watermarks(rk, p.topic, p.partition, &low, &high, 30000)) {
+        if (p.offset < 0 &&
+            brook::kafka::watermarks(rk, p.topic, p.partition, &low, &high, 30000)) {
           p.offset = low;
         }
       }
