@@ -18,6 +18,15 @@ void check(const rocksdb::Status& s, const std::string& store, const char* what)
   }
 }
 
+void create_store_directory(const std::string& store, const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    throw StateStoreError("state store '" + store + "': cannot create " + path + ": " +
+                          ec.message());
+  }
+}
+
 namespace {
 rocksdb::Slice slice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 }  // namespace
@@ -48,12 +57,7 @@ rocksdb::Options RocksDbStore::options(const RocksDbResources& resources) {
 
 RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbResources& resources)
     : name_(std::move(name)), path_(std::move(path)) {
-  std::error_code ec;
-  std::filesystem::create_directories(path_, ec);
-  if (ec) {
-    throw StateStoreError("state store '" + name_ + "': cannot create " + path_ + ": " +
-                          ec.message());
-  }
+  create_store_directory(name_, path_);
   rocksdb::DB* db = nullptr;
   check(rocksdb::DB::Open(options(resources), path_, &db), name_, "open");
   db_.reset(db);

@@ -46,5 +46,8 @@ class RocksDbStore final : public KeyValueBytesStore {
 
 // Throws StateStoreError naming the store and the operation when `s` failed.
 void check(const rocksdb::Status& s, const std::string& store, const char* what);
+// Creates a store's directory (and its parents); throws StateStoreError naming
+// the store when it cannot.
+void create_store_directory(const std::string& store, const std::string& path);
 
 }  // namespace brook::state

@@ -4,7 +4,6 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <charconv>
-#include <filesystem>
 
 #include "state/rocksdb_store.h"
 
@@ -23,12 +22,7 @@ std::string offset_key(const std::string& topic, int32_t partition) {
 TransactionalRocksDbStore::TransactionalRocksDbStore(std::string name, std::string path,
                                                      const RocksDbResources& resources)
     : name_(std::move(name)), path_(std::move(path)) {
-  std::error_code ec;
-  std::filesystem::create_directories(path_, ec);
-  if (ec) {
-    throw StateStoreError("state store '" + name_ + "': cannot create " + path_ + ": " +
-                          ec.message());
-  }
+  create_store_directory(name_, path_);
   rocksdb::Options options = RocksDbStore::options(resources);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(options)},
