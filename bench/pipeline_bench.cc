@@ -252,6 +252,7 @@ double run_raw_two_hop(const Options& o, const std::string& group, const std::st
   std::vector<std::string> keys;
   for (int k = 0; k < 27; ++k) keys.push_back("product-" + std::to_string(k));
   int64_t inputs = 0, hops = 0;
+  const rd_kafka_topic_t* input_rkt = nullptr;  // the input's handle, once seen
   auto last_read = Clock::now();
   while (inputs < o.records || hops < o.records) {
     brook::kafka::Message m(rd_kafka_consumer_poll(pipe.consumer.get(), 10));
@@ -263,7 +264,10 @@ double run_raw_two_hop(const Options& o, const std::string& group, const std::st
     }
     if (m->err) continue;
     last_read = Clock::now();
-    if (std::strcmp(rd_kafka_topic_name(m->rkt), o.input.c_str()) == 0) {
+    if (!input_rkt && std::strcmp(rd_kafka_topic_name(m->rkt), o.input.c_str()) == 0) {
+      input_rkt = m->rkt;
+    }
+    if (m->rkt == input_rkt) {
       forward(pipe, out, m.get(), &keys[inputs % keys.size()]);
       ++inputs;
     } else {
