@@ -80,6 +80,24 @@ TEST(JsonSerde, WritesWhatItReads) {
   EXPECT_NE(s.find("\"amount\":-12.34"), std::string::npos) << s;
 }
 
+struct Basket {
+  std::vector<Inner> items;
+  std::optional<Inner> extra;
+};
+BROOK_JSON(Basket, items, extra)
+
+TEST(JsonSerde, WritesAndReadsVectorsAndOptionalsOfStructs) {
+  Basket b{{Inner{"a", 1}, Inner{"b", 2}}, Inner{"c", 3}};
+  std::string s;
+  Serde<Basket>::serialize(b, s);
+  EXPECT_EQ(s, R"({"items":[{"name":"a","n":1},{"name":"b","n":2}],"extra":{"name":"c","n":3}})");
+  Basket back;
+  ASSERT_TRUE(Serde<Basket>::deserialize(s.data(), s.size(), back)) << s;
+  ASSERT_EQ(back.items.size(), 2u);
+  EXPECT_EQ(back.items[1].name, "b");
+  EXPECT_EQ(back.extra->n, 3);
+}
+
 TEST(Cents, ParsesDecimalTextExactly) {
   int64_t c = 0;
   ASSERT_TRUE(json::parse_cents("7.98", &c));

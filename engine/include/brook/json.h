@@ -190,6 +190,13 @@ void write(I v, std::string& out) {
 void write(double v, std::string& out);
 inline void write(Cents v, std::string& out) { write_cents(v.value, out); }
 template <class T>
+void write(const std::optional<T>& v, std::string& out);
+template <class T>
+void write(const std::vector<T>& v, std::string& out);
+template <class T, std::enable_if_t<is_struct<T>::value, int> = 0>
+void write(const T& v, std::string& out);
+
+template <class T>
 void write(const std::optional<T>& v, std::string& out) {
   if (v) {
     write(*v, out);
@@ -206,7 +213,7 @@ void write(const std::vector<T>& v, std::string& out) {
   }
   out += ']';
 }
-template <class T, std::enable_if_t<is_struct<T>::value, int> = 0>
+template <class T, std::enable_if_t<is_struct<T>::value, int>>
 void write(const T& v, std::string& out) {
   constexpr auto fields = brook_json_fields(static_cast<const T*>(nullptr));
   out += '{';
