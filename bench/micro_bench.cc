@@ -43,6 +43,30 @@ void BM_JsonWriteRunningTotal(benchmark::State& state) {
 }
 BENCHMARK(BM_JsonWriteRunningTotal);
 
+// A running total through its repartition topic: written, then read back, as
+// JSON (Serde) and as BinarySerde (what the running-totals app uses there).
+template <class S>
+void RunningTotalRoundTrip(benchmark::State& state) {
+  brook::demo::RunningTotal t{"2022-12-01 15:17:33.263040", "SC01", 12345, 23456,
+                              brook::Cents{9876543}};
+  brook::demo::RunningTotal back;
+  std::string bytes;
+  for (auto _ : state) {
+    S::serialize(t, bytes);
+    bool ok = S::deserialize(bytes.data(), bytes.size(), back);
+    benchmark::DoNotOptimize(ok);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes.size());
+}
+void BM_JsonRoundTripRunningTotal(benchmark::State& state) {
+  RunningTotalRoundTrip<brook::Serde<brook::demo::RunningTotal>>(state);
+}
+BENCHMARK(BM_JsonRoundTripRunningTotal);
+void BM_BinaryRoundTripRunningTotal(benchmark::State& state) {
+  RunningTotalRoundTrip<brook::BinarySerde<brook::demo::RunningTotal>>(state);
+}
+BENCHMARK(BM_BinaryRoundTripRunningTotal);
+
 // Read-modify-write of a hot key set through the cache, as an aggregation does.
 void BM_CachingStoreReadModifyWrite(benchmark::State& state) {
   brook::state::ThreadCache cache(10 << 20);

@@ -12,7 +12,8 @@ Topology build_running_totals(const std::string& input_topic, const std::string&
             return RunningTotal{p.transaction_time.value_or(""), p.product_id, 1, p.quantity,
                                 p.total_purchase};
           })
-          .group_by_key(Grouped::as("running-totals"))
+          // Only brook reads the repartition topic: binary, not JSON.
+          .group_by_key(Grouped::as("running-totals").with_value_serde<BinarySerde<RunningTotal>>())
           .reduce(
               [](RunningTotal total, const RunningTotal& next) {
                 // The format sorts as time does: keep the latest event time.

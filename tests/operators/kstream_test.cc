@@ -92,6 +92,68 @@ TEST(KGroupedStream, CountsPerKeyAfterRepartitioningOverSeveralPartitions) {
   EXPECT_EQ(changelog.read_key_values_to_map(), counts) << "every store write is changelogged";
 }
 
+struct Sale {
+  std::string product;
+  int64_t quantity = 0;
+};
+BROOK_JSON(Sale, product, quantity)
+
+// BinarySerde<Sale>, counting its calls.
+struct CountingSaleSerde {
+  static inline int writes = 0, reads = 0;
+  static void serialize(const Sale& v, std::string& out) {
+    ++writes;
+    BinarySerde<Sale>::serialize(v, out);
+  }
+  static bool deserialize(const char* data, size_t size, Sale& out) {
+    ++reads;
+    return BinarySerde<Sale>::deserialize(data, size, out);
+  }
+};
+// Serde<std::string>, counting its calls.
+struct CountingKeySerde {
+  static inline int writes = 0, reads = 0;
+  static void serialize(const S& v, std::string& out) {
+    ++writes;
+    Serde<S>::serialize(v, out);
+  }
+  static bool deserialize(const char* data, size_t size, S& out) {
+    ++reads;
+    return Serde<S>::deserialize(data, size, out);
+  }
+};
+
+TEST(KGroupedStream, WritesAndReadsTheRepartitionTopicWithTheGroupedSerdes) {
+  StreamsBuilder b;
+  b.stream<S, Sale>("sales")
+      .group_by([](const S&, const Sale& s) { return s.product; },
+                Grouped::as("by-product")
+                    .with_value_serde<CountingSaleSerde>()
+                    .with_key_serde<CountingKeySerde>())
+      .reduce([](Sale a, const Sale& s) {
+        a.quantity += s.quantity;
+        return a;
+      })
+      .to_stream()
+      .to("totals");
+  Topology t = b.build();
+  EXPECT_NE(t.describe().find("by-product-repartition"), std::string::npos);
+  TopologyTestDriver driver(t, {}, 3);
+  auto in = driver.create_input_topic<S, Sale>("sales");
+  for (auto [p, q] : {std::pair{"a", 1}, {"b", 2}, {"a", 3}, {"c", 4}})
+    in.pipe_value(Sale{p, q}, 1);
+  EXPECT_EQ(CountingSaleSerde::writes, 4) << "the repartition sink writes with the value serde";
+  EXPECT_EQ(CountingSaleSerde::reads, 4) << "the repartition source reads with it";
+  EXPECT_EQ(CountingKeySerde::writes, 4);
+  EXPECT_EQ(CountingKeySerde::reads, 4);
+  std::map<S, int64_t> totals;
+  for (const auto& [k, v] :
+       driver.create_output_topic<S, Sale>("totals").read_key_values_to_map()) {
+    totals[k] = v.quantity;
+  }
+  EXPECT_EQ(totals, (std::map<S, int64_t>{{"a", 4}, {"b", 2}, {"c", 4}}));
+}
+
 TEST(KGroupedStream, ReducesAndAggregatesWithoutRepartitionWhenKeyIsUnchanged) {
   StreamsBuilder b;
   auto grouped = b.stream<S, int64_t>("nums").group_by_key();

@@ -1,7 +1,8 @@
 // Serde<T>: how a key or value type turns into bytes and back. Specialized for
 // std::string (UTF-8), int32_t/int64_t/double (big-endian, as Kafka's Java serdes),
 // brook::Bytes (raw), brook::Cents and every BROOK_JSON struct (JSON). Specialize Serde<T> for
-// your own types. Static functions; thread-safe.
+// your own types. BinarySerde<T> (binary.h) is a compact alternative for BROOK_JSON
+// structs on topics only brook reads. Static functions; thread-safe.
 //
 // deserialize() gets `data == nullptr` for a null key or value and returns false
 // when the bytes are not a T; the engine then applies the configured
@@ -14,6 +15,7 @@
 #include <string>
 #include <type_traits>
 
+#include "brook/binary.h"
 #include "brook/json.h"
 
 namespace brook {

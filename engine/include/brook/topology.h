@@ -32,18 +32,20 @@ struct RecordTimestamp {
   }
 };
 
-template <class K, class V, class Extractor = RecordTimestamp>
+// Reads its topics' records with the serdes KS and VS.
+template <class K, class V, class Extractor = RecordTimestamp, class KS = Serde<K>,
+          class VS = Serde<V>>
 class SourceNode final : public SourceNodeBase, public Emitter<K, V> {
  public:
   SourceNode(std::string name, Extractor extractor)
       : SourceNodeBase(std::move(name)), extractor_(std::move(extractor)) {}
 
   void process_raw(const RawRecord& raw) override {
-    if (!Serde<K>::deserialize(raw.key, raw.key_size, record_.key)) {
+    if (!KS::deserialize(raw.key, raw.key_size, record_.key)) {
       task().on_deserialization_error(raw, "key");
       return;
     }
-    if (!Serde<V>::deserialize(raw.value, raw.value_size, record_.value)) {
+    if (!VS::deserialize(raw.value, raw.value_size, record_.value)) {
       task().on_deserialization_error(raw, "value");
       return;
     }
@@ -66,7 +68,8 @@ class SourceNode final : public SourceNodeBase, public Emitter<K, V> {
   Record<K, V> record_;  // reused, so strings keep their capacity
 };
 
-template <class K, class V>
+// Writes records with the serdes KS and VS.
+template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class SinkNode final : public NodeBase, public Input<K, V> {
  public:
   SinkNode(std::string name, std::string topic, bool internal)
@@ -79,11 +82,11 @@ class SinkNode final : public NodeBase, public Input<K, V> {
   void process(const Record<K, V>& r) override {
     OutgoingRecord out{resolved_, std::nullopt, std::nullopt, r.timestamp, &r.headers};
     if (!serde_is_null(r.key)) {
-      Serde<K>::serialize(r.key, key_);
+      KS::serialize(r.key, key_);
       out.key = key_;
     }
     if (!serde_is_null(r.value)) {
-      Serde<V>::serialize(r.value, value_);
+      VS::serialize(r.value, value_);
       out.value = value_;
     }
     task().send(out);
@@ -135,10 +138,13 @@ class Topology {
   Topology& operator=(Topology&&) = default;
 
   // --- The low-level API ---------------------------------------------------
-  template <class K, class V, class Extractor = RecordTimestamp>
+  // KS and VS: the serdes that read the topics' keys and values.
+  template <class K, class V, class Extractor = RecordTimestamp, class KS = Serde<K>,
+            class VS = Serde<V>>
   Topology& add_source(const std::string& name, std::vector<std::string> topics,
                        Extractor extractor = {}) {
-    return add_source_node<K, V>(name, std::move(topics), false, std::move(extractor));
+    return add_source_node<K, V, Extractor, KS, VS>(name, std::move(topics), false,
+                                                    std::move(extractor));
   }
 
   // `supplier()` returns a new std::unique_ptr<Processor<KIn,VIn,KOut,VOut>> per task.
@@ -157,10 +163,11 @@ class Topology {
     return *this;
   }
 
-  template <class K, class V>
+  // KS and VS: the serdes that write the topic's keys and values.
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
   Topology& add_sink(const std::string& name, const std::string& topic,
                      std::vector<std::string> parents) {
-    return add_sink_node<K, V>(name, topic, std::move(parents), false);
+    return add_sink_node<K, V, KS, VS>(name, topic, std::move(parents), false);
   }
 
   // Adds a store and connects it to the named processors.
@@ -171,22 +178,23 @@ class Topology {
   std::string describe() const;
 
   // --- Used by the DSL and the engine ---------------------------------------
-  template <class K, class V, class Extractor = RecordTimestamp>
-  Topology& add_source_node(const std::string& name, std::vector<std::string> topics,
-                            bool internal, Extractor extractor = {}) {
+  template <class K, class V, class Extractor = RecordTimestamp, class KS = Serde<K>,
+            class VS = Serde<V>>
+  Topology& add_source_node(const std::string& name, std::vector<std::string> topics, bool internal,
+                            Extractor extractor = {}) {
     NodeDef d;
     d.kind = NodeKind::kSource;
     d.name = name;
     d.topics = std::move(topics);
     d.internal_topics = internal;
     d.create = [name, extractor]() -> std::unique_ptr<NodeBase> {
-      return std::make_unique<SourceNode<K, V, Extractor>>(name, extractor);
+      return std::make_unique<SourceNode<K, V, Extractor, KS, VS>>(name, extractor);
     };
     d.connect = connector<K, V>();
     add_node(std::move(d));
     return *this;
   }
-  template <class K, class V>
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
   Topology& add_sink_node(const std::string& name, const std::string& topic,
                           std::vector<std::string> parents, bool internal) {
     NodeDef d;
@@ -196,7 +204,7 @@ class Topology {
     d.internal_topics = internal;
     d.predecessors = std::move(parents);
     d.create = [name, topic, internal]() -> std::unique_ptr<NodeBase> {
-      return std::make_unique<SinkNode<K, V>>(name, topic, internal);
+      return std::make_unique<SinkNode<K, V, KS, VS>>(name, topic, internal);
     };
     add_node(std::move(d));
     return *this;

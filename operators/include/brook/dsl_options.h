@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 
 #include "brook/topology.h"
 
@@ -32,11 +33,40 @@ struct Produced {
   static Produced as(std::string n) { return Produced{std::move(n)}; }
 };
 
+// A Grouped with the serdes of its repartition topic: KeySerde and ValueSerde
+// (void: the type's Serde<T>), e.g. BinarySerde<T> for a BROOK_JSON struct.
+template <class KeySerde, class ValueSerde>
+struct GroupedWith {
+  std::string name;
+  template <class S>
+  GroupedWith<S, ValueSerde> with_key_serde() const {
+    return {name};
+  }
+  template <class S>
+  GroupedWith<KeySerde, S> with_value_serde() const {
+    return {name};
+  }
+};
+
 // Names the repartition topic of a grouping: <application.id>-<name>-repartition.
+// Its records are written with Serde<K> and Serde<V> unless a with_*_serde says
+// otherwise (Kafka Streams' Grouped.with).
 struct Grouped {
   std::string name;
   static Grouped as(std::string n) { return Grouped{std::move(n)}; }
+  template <class S>
+  GroupedWith<S, void> with_key_serde() const {
+    return {name};
+  }
+  template <class S>
+  GroupedWith<void, S> with_value_serde() const {
+    return {name};
+  }
 };
+
+// The serde a GroupedWith names for T, or Serde<T> for void.
+template <class T, class S>
+using SerdeOr = std::conditional_t<std::is_void_v<S>, Serde<T>, S>;
 
 // How an aggregation's store is kept. The store name also names its changelog
 // topic: <application.id>-<store>-changelog.

@@ -1,8 +1,9 @@
 // KGroupedStream<K,V>: a stream grouped by key, ready for reduce, aggregate or
 // count. If the key was changed upstream, the aggregation first writes the
 // stream to a repartition topic (<application.id>-<name>-repartition) and reads
-// it back in a new sub-topology, so each key is aggregated by exactly one task.
-// A light handle; use while building, on one thread.
+// it back in a new sub-topology, so each key is aggregated by exactly one task;
+// KS and VS are the serdes of that topic. A light handle; use while building,
+// on one thread.
 #pragma once
 
 #include <optional>
@@ -16,15 +17,16 @@ namespace brook {
 
 class StreamsBuilder;
 
-template <class K, class V>
+template <class K, class V, class KS, class VS>
 class KGroupedStream {
  public:
+  // `name` names the repartition topic (empty: the store's name).
   KGroupedStream(StreamsBuilder* builder, std::string node, bool repartition_required,
-                 Grouped grouped)
+                 std::string name)
       : builder_(builder),
         node_(std::move(node)),
         repartition_required_(repartition_required),
-        grouped_(std::move(grouped)) {}
+        name_(std::move(name)) {}
 
   // reducer(aggregate, value) -> V
   template <class R>
@@ -58,7 +60,7 @@ class KGroupedStream {
   StreamsBuilder* builder_;
   std::string node_;
   bool repartition_required_;
-  Grouped grouped_;
+  std::string name_;
 };
 
 }  // namespace brook
@@ -67,21 +69,21 @@ class KGroupedStream {
 
 namespace brook {
 
-template <class K, class V>
+template <class K, class V, class KS, class VS>
 template <class VA, class Folder>
-KTable<K, VA> KGroupedStream<K, V>::aggregate_with(const char* prefix, Folder folder,
-                                                   Materialized m) const {
+KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, Folder folder,
+                                                           Materialized m) const {
   Topology& topology = builder_->topology();
   std::string name = builder_->new_name(prefix);
   std::string store = m.store_name.empty() ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
                                            : m.store_name;
   std::string parent = node_;
   if (repartition_required_) {
-    std::string topic = (grouped_.name.empty() ? store : grouped_.name) + "-repartition";
+    std::string topic = (name_.empty() ? store : name_) + "-repartition";
     std::string sink = builder_->new_name("KSTREAM-SINK");
     std::string source = builder_->new_name("KSTREAM-SOURCE");
-    topology.template add_sink_node<K, V>(sink, topic, {node_}, true);
-    topology.template add_source_node<K, V>(source, {topic}, true);
+    topology.template add_sink_node<K, V, KS, VS>(sink, topic, {node_}, true);
+    topology.template add_source_node<K, V, RecordTimestamp, KS, VS>(source, {topic}, true);
     parent = source;
   }
   Topology::NodeDef d;

@@ -17,7 +17,7 @@
 namespace brook {
 
 class StreamsBuilder;
-template <class K, class V>
+template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class KGroupedStream;
 
 template <class K, class V>
@@ -96,13 +96,23 @@ class KStream {
   void to(const std::string& topic, Produced produced = {}) const;
   KStream<K, V> merge(const KStream<K, V>& other, Named named = {}) const;
 
-  KGroupedStream<K, V> group_by_key(Grouped grouped = {}) const;
+  KGroupedStream<K, V, Serde<K>, Serde<V>> group_by_key(Grouped grouped = {}) const {
+    return group_by_key(GroupedWith<void, void>{std::move(grouped.name)});
+  }
+  template <class KS, class VS>
+  KGroupedStream<K, V, SerdeOr<K, KS>, SerdeOr<V, VS>> group_by_key(
+      GroupedWith<KS, VS> grouped) const;
   // f(key, value) -> K2; always repartitions.
   template <class F>
   auto group_by(F f, Grouped grouped = {}) const {
+    return group_by(std::move(f), GroupedWith<void, void>{std::move(grouped.name)});
+  }
+  template <class F, class KS, class VS>
+  auto group_by(F f, GroupedWith<KS, VS> grouped) const {
     auto rekeyed = select_key(std::move(f));
     using K2 = typename decltype(rekeyed)::key_type;
-    return KGroupedStream<K2, V>(rekeyed.builder_, rekeyed.node_, true, std::move(grouped));
+    return KGroupedStream<K2, V, SerdeOr<K2, KS>, SerdeOr<V, VS>>(rekeyed.builder_, rekeyed.node_,
+                                                                  true, std::move(grouped.name));
   }
 
   const std::string& node_name() const { return node_; }
@@ -165,8 +175,11 @@ KStream<K, V> KStream<K, V>::merge(const KStream<K, V>& other, Named named) cons
 }
 
 template <class K, class V>
-KGroupedStream<K, V> KStream<K, V>::group_by_key(Grouped grouped) const {
-  return KGroupedStream<K, V>(builder_, node_, repartition_required_, std::move(grouped));
+template <class KS, class VS>
+KGroupedStream<K, V, SerdeOr<K, KS>, SerdeOr<V, VS>> KStream<K, V>::group_by_key(
+    GroupedWith<KS, VS> grouped) const {
+  return KGroupedStream<K, V, SerdeOr<K, KS>, SerdeOr<V, VS>>(
+      builder_, node_, repartition_required_, std::move(grouped.name));
 }
 
 }  // namespace brook
