@@ -1,27 +1,12 @@
 #include <gtest/gtest.h>
 
 #include "brook/serde.h"
+#include "tests/engine/serde_test_types.h"
 
 namespace brook {
 namespace {
 
-struct Inner {
-  std::string name;
-  int32_t n = 0;
-};
-BROOK_JSON(Inner, name, n)
-
-struct Event {
-  std::string id;
-  int64_t count = 0;
-  double ratio = 0;
-  bool flag = false;
-  Cents amount;
-  std::optional<std::string> note;
-  std::vector<int64_t> list;
-  Inner inner;
-};
-BROOK_JSON(Event, id, count, ratio, flag, amount, note, list, inner)
+using namespace serde_test;
 
 bool parse(const std::string& s, Event& e) { return Serde<Event>::deserialize(s.data(), s.size(), e); }
 
@@ -79,12 +64,6 @@ TEST(JsonSerde, WritesWhatItReads) {
   EXPECT_EQ(back.note, "n");
   EXPECT_NE(s.find("\"amount\":-12.34"), std::string::npos) << s;
 }
-
-struct Basket {
-  std::vector<Inner> items;
-  std::optional<Inner> extra;
-};
-BROOK_JSON(Basket, items, extra)
 
 TEST(JsonSerde, WritesAndReadsVectorsAndOptionalsOfStructs) {
   Basket b{{Inner{"a", 1}, Inner{"b", 2}}, Inner{"c", 3}};

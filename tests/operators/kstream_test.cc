@@ -98,30 +98,23 @@ struct Sale {
 };
 BROOK_JSON(Sale, product, quantity)
 
-// BinarySerde<Sale>, counting its calls.
-struct CountingSaleSerde {
+// Serde `Inner`, counting its calls.
+template <class Inner>
+struct Counting {
   static inline int writes = 0, reads = 0;
-  static void serialize(const Sale& v, std::string& out) {
+  template <class T>
+  static void serialize(const T& v, std::string& out) {
     ++writes;
-    BinarySerde<Sale>::serialize(v, out);
+    Inner::serialize(v, out);
   }
-  static bool deserialize(const char* data, size_t size, Sale& out) {
+  template <class T>
+  static bool deserialize(const char* data, size_t size, T& out) {
     ++reads;
-    return BinarySerde<Sale>::deserialize(data, size, out);
+    return Inner::deserialize(data, size, out);
   }
 };
-// Serde<std::string>, counting its calls.
-struct CountingKeySerde {
-  static inline int writes = 0, reads = 0;
-  static void serialize(const S& v, std::string& out) {
-    ++writes;
-    Serde<S>::serialize(v, out);
-  }
-  static bool deserialize(const char* data, size_t size, S& out) {
-    ++reads;
-    return Serde<S>::deserialize(data, size, out);
-  }
-};
+using CountingSaleSerde = Counting<BinarySerde<Sale>>;
+using CountingKeySerde = Counting<Serde<S>>;
 
 TEST(KGroupedStream, WritesAndReadsTheRepartitionTopicWithTheGroupedSerdes) {
   StreamsBuilder b;

@@ -68,10 +68,11 @@ struct Reader {
     out = b == 1;
     return true;
   }
-  // A varint length that the remaining bytes can hold, at `min_size` bytes each.
-  bool length(size_t& out, size_t min_size) {
+  // A varint length that the remaining bytes can hold, at one byte or more per
+  // element: a corrupt length is refused before anything is allocated.
+  bool length(size_t& out) {
     uint64_t n;
-    if (!varint(n) || n > static_cast<uint64_t>(end - p) / min_size) return false;
+    if (!varint(n) || n > static_cast<uint64_t>(end - p)) return false;
     out = static_cast<size_t>(n);
     return true;
   }
@@ -115,7 +116,7 @@ void write(const T& v, std::string& out) {
 
 inline bool read(Reader& in, std::string& out) {
   size_t n;
-  if (!in.length(n, 1)) return false;
+  if (!in.length(n)) return false;
   out.assign(in.p, n);
   in.p += n;
   return true;
@@ -164,7 +165,7 @@ bool read(Reader& in, std::optional<T>& out) {
 template <class T>
 bool read(Reader& in, std::vector<T>& out) {
   size_t n;
-  if (!in.length(n, 1)) return false;  // every element takes at least one byte
+  if (!in.length(n)) return false;
   out.resize(n);
   for (T& x : out) {
     if (!read(in, x)) return false;

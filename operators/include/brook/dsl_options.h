@@ -33,11 +33,14 @@ struct Produced {
   static Produced as(std::string n) { return Produced{std::move(n)}; }
 };
 
-// A Grouped with the serdes of its repartition topic: KeySerde and ValueSerde
-// (void: the type's Serde<T>), e.g. BinarySerde<T> for a BROOK_JSON struct.
-template <class KeySerde, class ValueSerde>
+// Names the repartition topic of a grouping: <application.id>-<name>-repartition.
+// Its records are written with the serdes KeySerde and ValueSerde — void: the
+// type's Serde<T> — chosen with with_key_serde / with_value_serde (Kafka
+// Streams' Grouped.with), e.g. BinarySerde<T> for a BROOK_JSON struct.
+template <class KeySerde = void, class ValueSerde = void>
 struct GroupedWith {
   std::string name;
+  static GroupedWith as(std::string n) { return GroupedWith{std::move(n)}; }
   template <class S>
   GroupedWith<S, ValueSerde> with_key_serde() const {
     return {name};
@@ -47,22 +50,7 @@ struct GroupedWith {
     return {name};
   }
 };
-
-// Names the repartition topic of a grouping: <application.id>-<name>-repartition.
-// Its records are written with Serde<K> and Serde<V> unless a with_*_serde says
-// otherwise (Kafka Streams' Grouped.with).
-struct Grouped {
-  std::string name;
-  static Grouped as(std::string n) { return Grouped{std::move(n)}; }
-  template <class S>
-  GroupedWith<S, void> with_key_serde() const {
-    return {name};
-  }
-  template <class S>
-  GroupedWith<void, S> with_value_serde() const {
-    return {name};
-  }
-};
+using Grouped = GroupedWith<>;
 
 // The serde a GroupedWith names for T, or Serde<T> for void.
 template <class T, class S>

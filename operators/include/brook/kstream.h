@@ -96,19 +96,12 @@ class KStream {
   void to(const std::string& topic, Produced produced = {}) const;
   KStream<K, V> merge(const KStream<K, V>& other, Named named = {}) const;
 
-  KGroupedStream<K, V, Serde<K>, Serde<V>> group_by_key(Grouped grouped = {}) const {
-    return group_by_key(GroupedWith<void, void>{std::move(grouped.name)});
-  }
-  template <class KS, class VS>
+  template <class KS = void, class VS = void>
   KGroupedStream<K, V, SerdeOr<K, KS>, SerdeOr<V, VS>> group_by_key(
-      GroupedWith<KS, VS> grouped) const;
+      GroupedWith<KS, VS> grouped = {}) const;
   // f(key, value) -> K2; always repartitions.
-  template <class F>
-  auto group_by(F f, Grouped grouped = {}) const {
-    return group_by(std::move(f), GroupedWith<void, void>{std::move(grouped.name)});
-  }
-  template <class F, class KS, class VS>
-  auto group_by(F f, GroupedWith<KS, VS> grouped) const {
+  template <class F, class KS = void, class VS = void>
+  auto group_by(F f, GroupedWith<KS, VS> grouped = {}) const {
     auto rekeyed = select_key(std::move(f));
     using K2 = typename decltype(rekeyed)::key_type;
     return KGroupedStream<K2, V, SerdeOr<K2, KS>, SerdeOr<V, VS>>(rekeyed.builder_, rekeyed.node_,
