@@ -6,6 +6,7 @@
 
 #include "apps/running_totals/running_totals.h"
 #include "apps/sales_generator/sales_model.h"
+#include "brook/key_value_store.h"
 #include "state/caching_store.h"
 #include "state/in_memory_store.h"
 #include "state/rocksdb_store.h"
@@ -84,6 +85,43 @@ void BM_CachingStoreReadModifyWrite(benchmark::State& state) {
   store.flush();
 }
 BENCHMARK(BM_CachingStoreReadModifyWrite)->Arg(27)->Arg(100000);
+
+// A running total folded into its store per record, as the running totals'
+// reduce does, over the record cache with 27 hot keys: read and write back
+// (get, then put: the value is copied out and in) against update (folded in
+// place in the cache, one lookup).
+template <bool InPlace>
+void TypedStoreFold(benchmark::State& state) {
+  brook::state::ThreadCache cache(10 << 20);
+  brook::state::RecordTime time;
+  brook::state::CachingStore bytes(std::make_unique<brook::state::InMemoryStore>("s"), cache, time);
+  brook::KeyValueStore<std::string, brook::demo::RunningTotal> store(bytes);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 27; ++i) keys.push_back("product-" + std::to_string(i));
+  const brook::demo::RunningTotal next{"2022-12-01 15:17:33.263040", "", 1, 3, brook::Cents{1999}};
+  auto fold = [&](std::optional<brook::demo::RunningTotal> total) {
+    if (!total) return next;
+    total->event_time = next.event_time;
+    total->transactions += next.transactions;
+    total->quantities += next.quantities;
+    total->sales += next.sales;
+    return std::move(*total);
+  };
+  size_t i = 0;
+  for (auto _ : state) {
+    const std::string& k = keys[i++ % keys.size()];
+    if constexpr (InPlace) {
+      store.update(k, fold);
+    } else {
+      store.put(k, fold(store.get(k)));
+    }
+  }
+  bytes.flush();
+}
+void BM_TypedStoreGetPut(benchmark::State& state) { TypedStoreFold<false>(state); }
+BENCHMARK(BM_TypedStoreGetPut);
+void BM_TypedStoreUpdate(benchmark::State& state) { TypedStoreFold<true>(state); }
+BENCHMARK(BM_TypedStoreUpdate);
 
 void BM_RocksDbStorePut(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() / ("brook-micro-" + std::to_string(::getpid()));

@@ -15,7 +15,7 @@
 namespace brook::operators {
 
 // Folder: how a value meets the current aggregate (or its absence).
-//   VA operator()(const K& key, const V& value, const std::optional<VA>& current)
+//   VA operator()(const K& key, const V& value, std::optional<VA> current)
 template <class K, class V, class VA, class Folder>
 class KStreamAggregate final : public NodeBase,
                                public Input<K, V>,
@@ -46,15 +46,17 @@ class KStreamAggregate final : public NodeBase,
 
   void process(const Record<K, V>& r) override {
     task().record_time().timestamp = r.timestamp;
-    if (store_->get(r.key, current_)) {
-      current_ = folder_(r.key, r.value, std::optional<VA>(std::move(current_)));
-    } else {
-      current_ = folder_(r.key, r.value, std::optional<VA>());
+    if (cached_) {
+      // Forwarded when the cache flushes the key.
+      store_->update(r.key, [&](std::optional<VA> current) {
+        return folder_(r.key, r.value, std::move(current));
+      });
+      return;
     }
-    store_->put(r.key, current_);
-    if (!cached_) {
-      this->forward(Record<K, Change<VA>>{r.key, Change<VA>{current_}, r.timestamp, r.headers});
-    }
+    VA aggregate = folder_(r.key, r.value, store_->get(r.key));
+    store_->put(r.key, aggregate);
+    this->forward(
+        Record<K, Change<VA>>{r.key, Change<VA>{std::move(aggregate)}, r.timestamp, r.headers});
   }
 
  private:
@@ -62,7 +64,6 @@ class KStreamAggregate final : public NodeBase,
   Folder folder_;
   std::optional<KeyValueStore<K, VA>> store_;
   state::CachingStore* cached_ = nullptr;
-  VA current_{};
 };
 
 }  // namespace brook::operators

@@ -66,6 +66,29 @@ class CachingStore final : public KeyValueBytesStore {
     it->second.stale = true;
     end_write(it);
   }
+  // Changes in place the object cached for `key`, found with one lookup:
+  // update(CachedObject&) -> bool, false to decline (an object of another type,
+  // left as it was). Returns whether it changed it; the entry is then written,
+  // as after put_object. Without an object for `key`, returns false. If `update`
+  // throws, the entry is dropped, dirty or not (the object may be half-changed):
+  // the task is failing, and will process its input again from its last commit.
+  template <class Update>
+  bool update_object(std::string_view key, Update&& update) {
+    lookup_.assign(key);
+    auto it = entries_.find(lookup_);
+    if (it == entries_.end() || !it->second.object) return false;
+    try {
+      if (!update(*it->second.object)) return false;
+    } catch (...) {
+      erase(it);
+      throw;
+    }
+    cache_.sub(entry_bytes(it->first, it->second));
+    lru_.splice(lru_.end(), lru_, it->second.lru);
+    it->second.stale = true;
+    end_write(it);
+    return true;
+  }
 
   size_t cached_entries() const { return entries_.size(); }
   // Evicts least recently used entries until the thread cache is within budget

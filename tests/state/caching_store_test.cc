@@ -215,5 +215,71 @@ TEST_F(CachingStoreTest, TypedWritesGoThroughWhenTheBudgetIsZero) {
   EXPECT_EQ(flushed_[0].value, "1");
 }
 
+TEST_F(CachingStoreTest, TypedUpdateFoldsACachedValueInPlace) {
+  make(1 << 20);
+  inner_->put("k", "10");
+  Counted::serialized = Counted::deserialized = 0;
+  KeyValueStore<std::string, Counted> typed(*store_);
+  std::vector<std::optional<int64_t>> seen;
+  auto add_one = [&](std::optional<Counted> current) {
+    seen.push_back(current ? std::optional<int64_t>(current->n) : std::nullopt);
+    return Counted{current ? current->n + 1 : 1};
+  };
+  for (int i = 0; i < 3; ++i) typed.update("k", add_one);
+  typed.update("new", add_one);
+  EXPECT_EQ(seen, (std::vector<std::optional<int64_t>>{10, 11, 12, std::nullopt}))
+      << "the fold sees the stored value, then each update's result; nothing for a new key";
+  EXPECT_EQ(Counted::deserialized, 1) << "only the first update decodes (the stored bytes)";
+  EXPECT_EQ(Counted::serialized, 0);
+  std::string v;
+  ASSERT_TRUE(inner_->get("k", &v));
+  EXPECT_EQ(v, "10") << "nothing written below before a flush";
+  store_->flush();
+  ASSERT_EQ(flushed_.size(), 2u) << "each key flushes once";
+  ASSERT_TRUE(inner_->get("k", &v));
+  EXPECT_EQ(v, "13");
+  ASSERT_TRUE(inner_->get("new", &v));
+  EXPECT_EQ(v, "1");
+}
+
+TEST_F(CachingStoreTest, TypedUpdateFoldsAValueCachedAsBytes) {
+  make(1 << 20);
+  KeyValueStore<std::string, Counted> typed(*store_);
+  store_->put("k", "5");  // cached as bytes, no object yet
+  typed.update("k", [](std::optional<Counted> c) { return Counted{c->n * 2}; });
+  Counted c;
+  ASSERT_TRUE(typed.get("k", c));
+  EXPECT_EQ(c.n, 10);
+}
+
+TEST_F(CachingStoreTest, TypedUpdatesGoThroughWhenTheBudgetIsZero) {
+  make(0);
+  KeyValueStore<std::string, Counted> through(*store_);
+  through.update("k", [](std::optional<Counted> c) { return Counted{c ? c->n + 1 : 1}; });
+  through.update("k", [](std::optional<Counted> c) { return Counted{c ? c->n + 1 : 1}; });
+  ASSERT_EQ(flushed_.size(), 2u) << "with no budget every update goes through";
+  EXPECT_EQ(flushed_[1].value, "2");
+}
+
+TEST_F(CachingStoreTest, ATypedUpdateThatThrowsDropsTheEntry) {
+  make(1 << 20);
+  inner_->put("k", "1");
+  KeyValueStore<std::string, Counted> typed(*store_);
+  typed.update("k", [](std::optional<Counted> c) { return Counted{c->n + 1}; });
+  size_t used = cache_->used_bytes();
+  EXPECT_GT(used, 0u);
+  EXPECT_THROW(typed.update("k",
+                            [](std::optional<Counted>) -> Counted {
+                              throw std::runtime_error("user code failed");
+                            }),
+               std::runtime_error);
+  EXPECT_EQ(cache_->used_bytes(), 0u) << "the half-folded entry left the cache and its budget";
+  Counted c;
+  ASSERT_TRUE(typed.get("k", c));
+  EXPECT_EQ(c.n, 1) << "what the store below holds (the last flushed value) is read again";
+  store_->flush();
+  EXPECT_TRUE(flushed_.empty()) << "the dropped update is never forwarded";
+}
+
 }  // namespace
 }  // namespace brook::state

@@ -65,6 +65,24 @@ class KeyValueStore {
     Serde<V>::serialize(value, value_buf_);
     store_->put(key_buf_, value_buf_);
   }
+  // Folds into the key's value and writes the result: fold(std::optional<V>
+  // current) -> V, current being nullopt when the key has none. Over the
+  // record cache, a value held there deserialized is folded in place: one
+  // lookup, nothing copied. A fold that throws leaves the key's uncommitted
+  // value undefined (see CachingStore::update_object).
+  template <class Fold>
+  void update(const K& key, Fold&& fold) {
+    Serde<K>::serialize(key, key_buf_);
+    if (cache_ && cache_->update_object(key_buf_, [&](state::CachedObject& o) {
+          if (o.type() != Object::tag()) return false;
+          V& value = static_cast<Object&>(o).value;
+          value = fold(std::optional<V>(std::move(value)));
+          return true;
+        })) {
+      return;
+    }
+    put(key, fold(get(key)));
+  }
   void remove(const K& key) {
     Serde<K>::serialize(key, key_buf_);
     store_->remove(key_buf_);
