@@ -147,6 +147,55 @@ TEST(KGroupedStream, WritesAndReadsTheRepartitionTopicWithTheGroupedSerdes) {
   EXPECT_EQ(totals, (std::map<S, int64_t>{{"a", 4}, {"b", 2}, {"c", 4}}));
 }
 
+TEST(KStream, ReadsAndWritesTopicsWithTheConsumedAndProducedSerdes) {
+  using Binary = BinarySerde<Sale>;
+  StreamsBuilder b;
+  b.stream<S, Sale>("sales", Consumed::as("sales-source").with_value_serde<Binary>())
+      .map_values([](const Sale& s) {
+        return Sale{s.product, s.quantity * 10};
+      })
+      .to("out", Produced::as("out-sink").with_value_serde<Binary>());
+  Topology t = b.build();
+  EXPECT_NE(t.describe().find("Source: sales-source (topics: [sales])"), std::string::npos)
+      << t.describe();
+  EXPECT_NE(t.describe().find("Sink: out-sink (topic: out)"), std::string::npos) << t.describe();
+  TopologyTestDriver driver(t);
+  auto in = driver.create_input_topic<S, Sale, Serde<S>, Binary>("sales");
+  in.pipe_input("k", Sale{"a", 2}, 1);
+  // JSON is not what this source reads: skipped and counted, as any bad record.
+  driver.create_input_topic<S, Sale>("sales").pipe_input("k", Sale{"b", 3}, 2);
+  EXPECT_EQ(driver.metrics().deserialization_errors_total.load(), 1);
+  auto out = driver.create_output_topic<S, Sale, Serde<S>, Binary>("out");
+  ASSERT_EQ(out.queue_size(), 1u);
+  EXPECT_THROW((driver.create_output_topic<S, Sale>("out").read_record()), std::runtime_error)
+      << "the sink wrote binary, which JSON does not read";
+  in.pipe_input("k", Sale{"c", 4}, 3);
+  auto r = out.read_record();
+  EXPECT_EQ(r.key, "k");
+  EXPECT_EQ(r.value.product, "c");
+  EXPECT_EQ(r.value.quantity, 40);
+  EXPECT_TRUE(out.is_empty());
+}
+
+TEST(KStream, TakesTimestampsFromTheConsumedExtractor) {
+  // The event time is the quantity here; the record's own timestamp is ignored.
+  auto by_quantity = [](const S&, const Sale& s, int64_t) { return s.quantity; };
+  StreamsBuilder b;
+  b.stream<S, Sale>("json", with_timestamp_extractor(by_quantity)).to("out");
+  b.stream<S, Sale>("binary", Consumed::as("binary-source")
+                                  .with_value_serde<BinarySerde<Sale>>()
+                                  .with_timestamp_extractor(by_quantity))
+      .to("out");
+  Topology t = b.build();
+  TopologyTestDriver driver(t);
+  driver.create_input_topic<S, Sale>("json").pipe_input("k", Sale{"a", 7}, 1000);
+  driver.create_input_topic<S, Sale, Serde<S>, BinarySerde<Sale>>("binary").pipe_input(
+      "k", Sale{"b", 9}, 1000);
+  auto out = driver.create_output_topic<S, Sale>("out");
+  EXPECT_EQ(out.read_record().timestamp, 7);
+  EXPECT_EQ(out.read_record().timestamp, 9);
+}
+
 TEST(KGroupedStream, ReducesAndAggregatesWithoutRepartitionWhenKeyIsUnchanged) {
   StreamsBuilder b;
   auto grouped = b.stream<S, int64_t>("nums").group_by_key();

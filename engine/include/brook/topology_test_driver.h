@@ -31,9 +31,11 @@ struct CapturedRecord {
   Headers headers;
 };
 
-template <class K, class V>
+// Typed access to a topic, with the serdes KS and VS (as the topology's source
+// or sink of that topic uses).
+template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class TestInputTopic;
-template <class K, class V>
+template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class TestOutputTopic;
 
 class TopologyTestDriver {
@@ -42,13 +44,13 @@ class TopologyTestDriver {
                               int partitions = 1);
   ~TopologyTestDriver();
 
-  template <class K, class V>
-  TestInputTopic<K, V> create_input_topic(const std::string& topic) {
-    return TestInputTopic<K, V>(*this, topic);
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
+  TestInputTopic<K, V, KS, VS> create_input_topic(const std::string& topic) {
+    return TestInputTopic<K, V, KS, VS>(*this, topic);
   }
-  template <class K, class V>
-  TestOutputTopic<K, V> create_output_topic(const std::string& topic) {
-    return TestOutputTopic<K, V>(*this, topic);
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
+  TestOutputTopic<K, V, KS, VS> create_output_topic(const std::string& topic) {
+    return TestOutputTopic<K, V, KS, VS>(*this, topic);
   }
 
   // The value of `key` in the named store, looked up in every task.
@@ -96,7 +98,7 @@ class TopologyTestDriver {
   std::unique_ptr<Impl> impl_;
 };
 
-template <class K, class V>
+template <class K, class V, class KS, class VS>
 class TestInputTopic {
  public:
   TestInputTopic(TopologyTestDriver& driver, std::string topic)
@@ -126,17 +128,17 @@ class TestInputTopic {
     std::optional<std::string> k;
     if (key) {
       k.emplace();
-      Serde<K>::serialize(*key, *k);
+      KS::serialize(*key, *k);
     }
     std::string v;
-    Serde<V>::serialize(value, v);
+    VS::serialize(value, v);
     driver_->pipe_raw(topic_, partition, std::move(k), std::move(v), ts);
   }
   TopologyTestDriver* driver_;
   std::string topic_;
 };
 
-template <class K, class V>
+template <class K, class V, class KS, class VS>
 class TestOutputTopic {
  public:
   TestOutputTopic(TopologyTestDriver& driver, std::string topic)
@@ -153,9 +155,9 @@ class TestOutputTopic {
     CapturedRecord c = std::move(q.front());
     q.pop_front();
     Record<K, V> r{};
-    if (!Serde<K>::deserialize(c.key ? c.key->data() : nullptr, c.key ? c.key->size() : 0, r.key) ||
-        !Serde<V>::deserialize(c.value ? c.value->data() : nullptr, c.value ? c.value->size() : 0,
-                               r.value)) {
+    if (!KS::deserialize(c.key ? c.key->data() : nullptr, c.key ? c.key->size() : 0, r.key) ||
+        !VS::deserialize(c.value ? c.value->data() : nullptr, c.value ? c.value->size() : 0,
+                         r.value)) {
       throw std::runtime_error("record in " + topic_ + " does not deserialize");
     }
     r.timestamp = c.timestamp;

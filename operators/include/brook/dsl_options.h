@@ -15,23 +15,51 @@ struct Named {
   static Named as(std::string n) { return Named{std::move(n)}; }
 };
 
-// How a source reads its topic: its node name and timestamp extractor
+// How a source reads its topic: its node name, its timestamp extractor
 //   int64_t operator()(const K& key, const V& value, int64_t record_timestamp)
-template <class Extractor = RecordTimestamp>
-struct Consumed {
+// and the serdes of its records, KeySerde and ValueSerde — void: the type's
+// Serde<T> — chosen with with_key_serde / with_value_serde (Kafka Streams'
+// Consumed.with), e.g. Consumed::as("orders").with_value_serde<BinarySerde<Order>>().
+template <class Extractor = RecordTimestamp, class KeySerde = void, class ValueSerde = void>
+struct ConsumedWith {
   std::string name;
   Extractor extractor{};
-  static Consumed as(std::string n) { return Consumed{std::move(n), {}}; }
+  static ConsumedWith as(std::string n) { return ConsumedWith{std::move(n), {}}; }
+  template <class S>
+  ConsumedWith<Extractor, S, ValueSerde> with_key_serde() const {
+    return {name, extractor};
+  }
+  template <class S>
+  ConsumedWith<Extractor, KeySerde, S> with_value_serde() const {
+    return {name, extractor};
+  }
+  template <class E>
+  ConsumedWith<E, KeySerde, ValueSerde> with_timestamp_extractor(E e) const {
+    return {name, std::move(e)};
+  }
 };
+using Consumed = ConsumedWith<>;
 template <class Extractor>
-Consumed<Extractor> with_timestamp_extractor(Extractor e, std::string name = "") {
-  return Consumed<Extractor>{std::move(name), std::move(e)};
+ConsumedWith<Extractor> with_timestamp_extractor(Extractor e, std::string name = "") {
+  return ConsumedWith<Extractor>{std::move(name), std::move(e)};
 }
 
-struct Produced {
+// How a sink writes its topic: its node name and the serdes of its records,
+// chosen as for ConsumedWith (Kafka Streams' Produced.with).
+template <class KeySerde = void, class ValueSerde = void>
+struct ProducedWith {
   std::string name;
-  static Produced as(std::string n) { return Produced{std::move(n)}; }
+  static ProducedWith as(std::string n) { return ProducedWith{std::move(n)}; }
+  template <class S>
+  ProducedWith<S, ValueSerde> with_key_serde() const {
+    return {name};
+  }
+  template <class S>
+  ProducedWith<KeySerde, S> with_value_serde() const {
+    return {name};
+  }
 };
+using Produced = ProducedWith<>;
 
 // Names the repartition topic of a grouping: <application.id>-<name>-repartition.
 // Its records are written with the serdes KeySerde and ValueSerde — void: the
@@ -52,7 +80,7 @@ struct GroupedWith {
 };
 using Grouped = GroupedWith<>;
 
-// The serde a GroupedWith names for T, or Serde<T> for void.
+// The serde an option names for T, or Serde<T> for void.
 template <class T, class S>
 using SerdeOr = std::conditional_t<std::is_void_v<S>, Serde<T>, S>;
 

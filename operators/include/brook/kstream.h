@@ -92,8 +92,10 @@ class KStream {
   void foreach(F f, Named named = {}) const {
     add<K, V, operators::KStreamPeek<K, V, F>>("KSTREAM-FOREACH", named, std::move(f), false);
   }
-  // Writes the stream to `topic` with Serde<K>/Serde<V>, partitioned by key.
-  void to(const std::string& topic, Produced produced = {}) const;
+  // Writes the stream to `topic`, partitioned by key, with the serdes that
+  // `produced` names (default: Serde<K>, Serde<V>).
+  template <class KS = void, class VS = void>
+  void to(const std::string& topic, ProducedWith<KS, VS> produced = {}) const;
   KStream<K, V> merge(const KStream<K, V>& other, Named named = {}) const;
 
   template <class KS = void, class VS = void>
@@ -147,9 +149,11 @@ KStream<K2, V2> KStream<K, V>::add(const char* prefix, const Named& named, F f,
 }
 
 template <class K, class V>
-void KStream<K, V>::to(const std::string& topic, Produced produced) const {
+template <class KS, class VS>
+void KStream<K, V>::to(const std::string& topic, ProducedWith<KS, VS> produced) const {
   std::string name = produced.name.empty() ? builder_->new_name("KSTREAM-SINK") : produced.name;
-  builder_->topology().template add_sink_node<K, V>(name, topic, {node_}, false);
+  builder_->topology().template add_sink_node<K, V, SerdeOr<K, KS>, SerdeOr<V, VS>>(name, topic,
+                                                                                    {node_}, false);
 }
 
 template <class K, class V>

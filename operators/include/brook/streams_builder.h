@@ -21,19 +21,18 @@ class StreamsBuilder {
  public:
   StreamsBuilder() : topology_(std::make_unique<Topology>()) {}
 
-  template <class K, class V>
-  KStream<K, V> stream(const std::string& topic) {
-    return stream<K, V>(std::vector<std::string>{topic}, Consumed<>{});
-  }
-  template <class K, class V, class Extractor>
-  KStream<K, V> stream(const std::string& topic, Consumed<Extractor> consumed) {
+  // Reads `topic` (or several topics, into one stream) with the serdes that
+  // `consumed` names (default: Serde<K>, Serde<V>).
+  template <class K, class V, class Extractor = RecordTimestamp, class KS = void, class VS = void>
+  KStream<K, V> stream(const std::string& topic, ConsumedWith<Extractor, KS, VS> consumed = {}) {
     return stream<K, V>(std::vector<std::string>{topic}, std::move(consumed));
   }
-  template <class K, class V, class Extractor = RecordTimestamp>
-  KStream<K, V> stream(std::vector<std::string> topics, Consumed<Extractor> consumed = {}) {
+  template <class K, class V, class Extractor = RecordTimestamp, class KS = void, class VS = void>
+  KStream<K, V> stream(std::vector<std::string> topics,
+                       ConsumedWith<Extractor, KS, VS> consumed = {}) {
     std::string name = consumed.name.empty() ? new_name("KSTREAM-SOURCE") : consumed.name;
-    topology_->add_source_node<K, V, Extractor>(name, std::move(topics), false,
-                                                std::move(consumed.extractor));
+    topology_->add_source_node<K, V, Extractor, SerdeOr<K, KS>, SerdeOr<V, VS>>(
+        name, std::move(topics), false, std::move(consumed.extractor));
     return KStream<K, V>(this, name, false);
   }
 
