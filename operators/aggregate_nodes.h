@@ -16,10 +16,9 @@ namespace brook::operators {
 
 // Folder: how a value meets the current aggregate (or its absence).
 //   VA operator()(const K& key, const V& value, std::optional<VA> current)
-template <class K, class V, class VA, class Folder>
-class KStreamAggregate final : public NodeBase,
-                               public Input<K, V>,
-                               public Emitter<K, Change<VA>> {
+// KS and VS: the store's serdes.
+template <class K, class V, class VA, class Folder, class KS = Serde<K>, class VS = Serde<VA>>
+class KStreamAggregate final : public NodeBase, public Input<K, V>, public Emitter<K, Change<VA>> {
  public:
   KStreamAggregate(std::string name, std::string store, Folder folder)
       : NodeBase(std::move(name)), store_name_(std::move(store)), folder_(std::move(folder)) {}
@@ -32,10 +31,10 @@ class KStreamAggregate final : public NodeBase,
     if (cached_) {
       cached_->set_flush_listener([this](std::string_view k, const std::string_view* v) {
         Record<K, Change<VA>> out{};
-        if (!Serde<K>::deserialize(k.data(), k.size(), out.key)) return;
+        if (!KS::deserialize(k.data(), k.size(), out.key)) return;
         if (v) {
           VA agg{};
-          if (!Serde<VA>::deserialize(v->data(), v->size(), agg)) return;
+          if (!VS::deserialize(v->data(), v->size(), agg)) return;
           out.value.new_value = std::move(agg);
         }
         out.timestamp = this->task().record_time().timestamp;
@@ -62,7 +61,7 @@ class KStreamAggregate final : public NodeBase,
  private:
   std::string store_name_;
   Folder folder_;
-  std::optional<KeyValueStore<K, VA>> store_;
+  std::optional<KeyValueStore<K, VA, KS, VS>> store_;
   state::CachingStore* cached_ = nullptr;
 };
 

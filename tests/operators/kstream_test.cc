@@ -196,6 +196,39 @@ TEST(KStream, TakesTimestampsFromTheConsumedExtractor) {
   EXPECT_EQ(out.read_record().timestamp, 9);
 }
 
+TEST(KGroupedStream, KeepsItsStoreWithTheMaterializedSerdes) {
+  using Binary = BinarySerde<Sale>;
+  for (bool caching : {true, false}) {
+    SCOPED_TRACE(caching ? "cached" : "not cached");
+    auto materialized = Materialized::as("totals").with_value_serde<Binary>();
+    if (!caching) materialized.with_caching_disabled();
+    StreamsBuilder b;
+    b.stream<S, Sale>("sales")
+        .group_by_key()
+        .reduce(
+            [](Sale a, const Sale& s) {
+              a.quantity += s.quantity;
+              return a;
+            },
+            materialized)
+        .to_stream()
+        .to("out");
+    Topology t = b.build();
+    TopologyTestDriver driver(t);
+    auto in = driver.create_input_topic<S, Sale>("sales");
+    in.pipe_input("a", Sale{"a", 1}, 1);
+    in.pipe_input("a", Sale{"a", 2}, 2);
+    auto stored = driver.store_get<S, Sale, Serde<S>, Binary>("totals", "a");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->quantity, 3);
+    EXPECT_FALSE((driver.store_get<S, Sale>("totals", "a")))
+        << "the store holds binary, which JSON does not read";
+    auto out = driver.create_output_topic<S, Sale>("out").read_key_values_to_list();
+    ASSERT_EQ(out.size(), 2u) << "the output topic keeps its own (JSON) serde";
+    EXPECT_EQ(out[1].value.quantity, 3);
+  }
+}
+
 TEST(KGroupedStream, ReducesAndAggregatesWithoutRepartitionWhenKeyIsUnchanged) {
   StreamsBuilder b;
   auto grouped = b.stream<S, int64_t>("nums").group_by_key();

@@ -1,5 +1,5 @@
 // KeyValueStore<K,V>: typed access to a task's key-value store, serializing keys
-// and values with Serde<K>/Serde<V> around the byte-level store stack
+// and values with KS/VS (default Serde<K>/Serde<V>) around the byte-level store stack
 // (Caching(Changelogging(RocksDB))). Over an enabled record cache, values written
 // stay in the cache deserialized: reading them back decodes nothing, and they are
 // encoded once, when their entry is flushed or evicted. A light handle: the task
@@ -17,7 +17,7 @@
 
 namespace brook {
 
-template <class K, class V>
+template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class KeyValueStore {
  public:
   explicit KeyValueStore(state::KeyValueBytesStore& store)
@@ -28,7 +28,7 @@ class KeyValueStore {
   const std::string& name() const { return store_->name(); }
 
   bool get(const K& key, V& out) {
-    Serde<K>::serialize(key, key_buf_);
+    KS::serialize(key, key_buf_);
     if (cache_) {
       state::CachedObject* o = cache_->find_object(key_buf_);
       if (o && o->type() == Object::tag()) {
@@ -37,9 +37,9 @@ class KeyValueStore {
       }
     }
     if (!store_->get(key_buf_, &value_buf_)) return false;
-    if (!Serde<V>::deserialize(value_buf_.data(), value_buf_.size(), out)) {
+    if (!VS::deserialize(value_buf_.data(), value_buf_.size(), out)) {
       throw state::StateStoreError("store '" + store_->name() + "' holds a value that " +
-                                   Serde<V>::name() + " cannot read");
+                                   value_serde_name() + " cannot read");
     }
     return true;
   }
@@ -49,9 +49,9 @@ class KeyValueStore {
     return v;
   }
   void put(const K& key, const V& value) {
-    Serde<K>::serialize(key, key_buf_);
+    KS::serialize(key, key_buf_);
     if (cache_) {
-      // Kept deserialized: the next get of this key decodes nothing. (Serde<V>
+      // Kept deserialized: the next get of this key decodes nothing. (VS
       // must round-trip, deserialize(serialize(v)) == v, as for any stored value.)
       cache_->put_object(key_buf_, [&](std::unique_ptr<state::CachedObject>& slot) {
         if (slot && slot->type() == Object::tag()) {
@@ -62,7 +62,7 @@ class KeyValueStore {
       });
       return;
     }
-    Serde<V>::serialize(value, value_buf_);
+    VS::serialize(value, value_buf_);
     store_->put(key_buf_, value_buf_);
   }
   // Folds into the key's value and writes the result: fold(std::optional<V>
@@ -72,7 +72,7 @@ class KeyValueStore {
   // value undefined (see CachingStore::update_object).
   template <class Fold>
   void update(const K& key, Fold&& fold) {
-    Serde<K>::serialize(key, key_buf_);
+    KS::serialize(key, key_buf_);
     if (cache_ && cache_->update_object(key_buf_, [&](state::CachedObject& o) {
           if (o.type() != Object::tag()) return false;
           V& value = static_cast<Object&>(o).value;
@@ -84,7 +84,7 @@ class KeyValueStore {
     put(key, fold(get(key)));
   }
   void remove(const K& key) {
-    Serde<K>::serialize(key, key_buf_);
+    KS::serialize(key, key_buf_);
     store_->remove(key_buf_);
   }
   // Every entry, in the order of the serialized keys.
@@ -92,8 +92,8 @@ class KeyValueStore {
     std::vector<KeyValue<K, V>> out;
     store_->for_each([&](std::string_view k, std::string_view v) {
       KeyValue<K, V> kv{};
-      if (Serde<K>::deserialize(k.data(), k.size(), kv.key) &&
-          Serde<V>::deserialize(v.data(), v.size(), kv.value)) {
+      if (KS::deserialize(k.data(), k.size(), kv.key) &&
+          VS::deserialize(v.data(), v.size(), kv.value)) {
         out.push_back(std::move(kv));
       }
       return true;
@@ -103,6 +103,13 @@ class KeyValueStore {
   uint64_t approximate_num_entries() { return store_->approximate_num_entries(); }
 
  private:
+  static std::string value_serde_name() {
+    if constexpr (requires { VS::name(); }) {
+      return VS::name();
+    } else {
+      return "its value serde";
+    }
+  }
   // A V held by the record cache.
   struct Object final : state::CachedObject {
     explicit Object(const V& v) : value(v) {}
@@ -111,7 +118,7 @@ class KeyValueStore {
       return &t;
     }
     const void* type() const override { return tag(); }
-    void serialize(std::string* out) const override { Serde<V>::serialize(value, *out); }
+    void serialize(std::string* out) const override { VS::serialize(value, *out); }
     V value;
   };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "brook/record.h"
+#include "brook/serde.h"
 #include "state/key_value_bytes_store.h"
 
 namespace brook {
@@ -141,7 +142,7 @@ class Processor {
   virtual void close() {}
 };
 
-template <class K, class V>
+template <class K, class V, class KS, class VS>
 class KeyValueStore;
 
 // Given to Processor::init; valid until close(). Not thread-safe.
@@ -153,9 +154,10 @@ class ProcessorContext {
 
   void forward(const Record<KOut, VOut>& record) { emitter_.forward(record); }
 
-  // The named store, typed; the store must be connected to this processor.
-  template <class K, class V>
-  KeyValueStore<K, V> key_value_store(const std::string& name);
+  // The named store, typed, with the serdes KS and VS; the store must be
+  // connected to this processor.
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
+  KeyValueStore<K, V, KS, VS> key_value_store(const std::string& name);
 
   const std::string& application_id() const { return task_.application_id(); }
   const std::string& task_id() const { return task_.task_id(); }
@@ -202,8 +204,8 @@ class ProcessorNode final : public NodeBase, public Input<KIn, VIn>, public Emit
 
 namespace brook {
 template <class KOut, class VOut>
-template <class K, class V>
-KeyValueStore<K, V> ProcessorContext<KOut, VOut>::key_value_store(const std::string& name) {
-  return KeyValueStore<K, V>(task_.store(name));
+template <class K, class V, class KS, class VS>
+KeyValueStore<K, V, KS, VS> ProcessorContext<KOut, VOut>::key_value_store(const std::string& name) {
+  return KeyValueStore<K, V, KS, VS>(task_.store(name));
 }
 }  // namespace brook

@@ -53,26 +53,26 @@ class TopologyTestDriver {
     return TestOutputTopic<K, V, KS, VS>(*this, topic);
   }
 
-  // The value of `key` in the named store, looked up in every task.
-  template <class K, class V>
+  // The value of `key` in the named store, looked up in every task; KS and VS
+  // are the store's serdes.
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
   std::optional<V> store_get(const std::string& store, const K& key) {
     std::string k;
-    Serde<K>::serialize(key, k);
+    KS::serialize(key, k);
     std::optional<std::string> raw = raw_store_get(store, k);
     if (!raw) return std::nullopt;
     V v{};
-    if (!Serde<V>::deserialize(raw->data(), raw->size(), v)) return std::nullopt;
+    if (!VS::deserialize(raw->data(), raw->size(), v)) return std::nullopt;
     return v;
   }
   // Every entry of the named store across tasks.
-  template <class K, class V>
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
   std::map<K, V> store_all(const std::string& store) {
     std::map<K, V> out;
     for (const auto& [k, v] : raw_store_all(store)) {
       K key{};
       V value{};
-      if (Serde<K>::deserialize(k.data(), k.size(), key) &&
-          Serde<V>::deserialize(v.data(), v.size(), value)) {
+      if (KS::deserialize(k.data(), k.size(), key) && VS::deserialize(v.data(), v.size(), value)) {
         out[key] = value;
       }
     }

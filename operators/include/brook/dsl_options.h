@@ -85,30 +85,43 @@ template <class T, class S>
 using SerdeOr = std::conditional_t<std::is_void_v<S>, Serde<T>, S>;
 
 // How an aggregation's store is kept. The store name also names its changelog
-// topic: <application.id>-<store>-changelog.
-struct Materialized {
+// topic: <application.id>-<store>-changelog. Keys and values are stored (and
+// changelogged) with KeySerde and ValueSerde — void: the type's Serde<T> —
+// chosen with with_key_serde / with_value_serde (Kafka Streams'
+// Materialized.with); change them only with an empty store and changelog.
+template <class KeySerde = void, class ValueSerde = void>
+struct MaterializedWith {
   std::string store_name;
   bool persistent = true;
   bool logging = true;
   bool caching = true;
 
-  static Materialized as(std::string store) {
-    Materialized m;
+  static MaterializedWith as(std::string store) {
+    MaterializedWith m;
     m.store_name = std::move(store);
     return m;
   }
-  Materialized& in_memory() {
+  MaterializedWith& in_memory() {
     persistent = false;
     return *this;
   }
-  Materialized& with_logging_disabled() {
+  MaterializedWith& with_logging_disabled() {
     logging = false;
     return *this;
   }
-  Materialized& with_caching_disabled() {
+  MaterializedWith& with_caching_disabled() {
     caching = false;
     return *this;
   }
+  template <class S>
+  MaterializedWith<S, ValueSerde> with_key_serde() const {
+    return {store_name, persistent, logging, caching};
+  }
+  template <class S>
+  MaterializedWith<KeySerde, S> with_value_serde() const {
+    return {store_name, persistent, logging, caching};
+  }
 };
+using Materialized = MaterializedWith<>;
 
 }  // namespace brook

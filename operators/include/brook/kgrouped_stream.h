@@ -28,17 +28,20 @@ class KGroupedStream {
         repartition_required_(repartition_required),
         name_(std::move(name)) {}
 
+  // The aggregation's store is kept as `materialized` says (default: a
+  // generated name, RocksDB, changelogged, cached; Serde<K> and the value's
+  // Serde).
   // reducer(aggregate, value) -> V
-  template <class R>
-  KTable<K, V> reduce(R reducer, Materialized materialized = {}) const {
+  template <class R, class MKS = void, class MVS = void>
+  KTable<K, V> reduce(R reducer, MaterializedWith<MKS, MVS> materialized = {}) const {
     auto folder = [reducer](const K&, const V& value, std::optional<V> current) -> V {
       return current ? reducer(std::move(*current), value) : value;
     };
     return aggregate_with<V>("KSTREAM-REDUCE", std::move(folder), std::move(materialized));
   }
   // initializer() -> VA; aggregator(key, value, aggregate) -> VA
-  template <class I, class A>
-  auto aggregate(I initializer, A aggregator, Materialized materialized = {}) const {
+  template <class I, class A, class MKS = void, class MVS = void>
+  auto aggregate(I initializer, A aggregator, MaterializedWith<MKS, MVS> materialized = {}) const {
     using VA = std::remove_cvref_t<std::invoke_result_t<I&>>;
     auto folder = [initializer, aggregator](const K& key, const V& value,
                                             std::optional<VA> current) -> VA {
@@ -46,7 +49,8 @@ class KGroupedStream {
     };
     return aggregate_with<VA>("KSTREAM-AGGREGATE", std::move(folder), std::move(materialized));
   }
-  KTable<K, int64_t> count(Materialized materialized = {}) const {
+  template <class MKS = void, class MVS = void>
+  KTable<K, int64_t> count(MaterializedWith<MKS, MVS> materialized = {}) const {
     auto folder = [](const K&, const V&, std::optional<int64_t> current) -> int64_t {
       return current.value_or(0) + 1;
     };
@@ -54,8 +58,9 @@ class KGroupedStream {
   }
 
  private:
-  template <class VA, class Folder>
-  KTable<K, VA> aggregate_with(const char* prefix, Folder folder, Materialized m) const;
+  template <class VA, class Folder, class MKS, class MVS>
+  KTable<K, VA> aggregate_with(const char* prefix, Folder folder,
+                               MaterializedWith<MKS, MVS> m) const;
 
   StreamsBuilder* builder_;
   std::string node_;
@@ -70,9 +75,9 @@ class KGroupedStream {
 namespace brook {
 
 template <class K, class V, class KS, class VS>
-template <class VA, class Folder>
+template <class VA, class Folder, class MKS, class MVS>
 KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, Folder folder,
-                                                           Materialized m) const {
+                                                           MaterializedWith<MKS, MVS> m) const {
   Topology& topology = builder_->topology();
   std::string name = builder_->new_name(prefix);
   std::string store = m.store_name.empty() ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
@@ -91,7 +96,9 @@ KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, F
   d.name = name;
   d.predecessors = {parent};
   d.create = [name, store, folder]() -> std::unique_ptr<NodeBase> {
-    return std::make_unique<operators::KStreamAggregate<K, V, VA, Folder>>(name, store, folder);
+    return std::make_unique<
+        operators::KStreamAggregate<K, V, VA, Folder, SerdeOr<K, MKS>, SerdeOr<VA, MVS>>>(
+        name, store, folder);
   };
   d.connect = Topology::connector<K, Change<VA>>();
   topology.add_node(std::move(d));
