@@ -93,6 +93,55 @@ TEST(ProcessorApi, RunsUserProcessorsWithTheirStores) {
   EXPECT_EQ((driver.store_all<S, int64_t>("chars")), out);
 }
 
+// Stores an int64 as decimal text, where Serde<int64_t> writes 8 bytes.
+struct DecimalSerde {
+  static void serialize(int64_t v, std::string& out) { out = std::to_string(v); }
+  static bool deserialize(const char* data, size_t size, int64_t& out) {
+    if (size == 0) return false;
+    out = std::stoll(std::string(data, size));
+    return true;
+  }
+};
+
+// The same count, folded in place through a cached store kept as decimal text.
+class DecimalCharCounter : public Processor<S, S, S, int64_t> {
+ public:
+  void init(ProcessorContext<S, int64_t>& ctx) override {
+    ctx_ = &ctx;
+    store_.emplace(ctx.key_value_store<S, int64_t, Serde<S>, DecimalSerde>("chars"));
+  }
+  void process(const Record<S, S>& r) override {
+    store_->update(r.key, [&](std::optional<int64_t> n) {
+      return n.value_or(0) + static_cast<int64_t>(r.value.size());
+    });
+    ctx_->forward(Record<S, int64_t>{r.key, *store_->get(r.key), r.timestamp, {}});
+  }
+
+ private:
+  ProcessorContext<S, int64_t>* ctx_ = nullptr;
+  std::optional<KeyValueStore<S, int64_t, Serde<S>, DecimalSerde>> store_;
+};
+
+TEST(ProcessorApi, KeepsAStoreWithTheSerdesItIsOpenedWith) {
+  Topology t;
+  t.add_source<S, S>("src", {"in"})
+      .add_processor<S, S, S, int64_t>(
+          "counter", [] { return std::make_unique<DecimalCharCounter>(); }, {"src"})
+      .add_state_store(Topology::StoreDef{"chars", true, true, true}, {"counter"})
+      .add_sink<S, int64_t>("sink", "out", {"counter"});
+  TopologyTestDriver driver(t, {}, 3);
+  auto in = driver.create_input_topic<S, S>("in");
+  in.pipe_input("a", "xyz", 1);
+  in.pipe_input("a", "xy", 2);
+  in.pipe_input("b", "x", 3);
+  auto out = driver.create_output_topic<S, int64_t>("out").read_key_values_to_list();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[1].value, 5) << "the second update folds over the first";
+  EXPECT_EQ(driver.raw_store_get("chars", "a"), "5") << "the store holds decimal text";
+  EXPECT_EQ((driver.store_all<S, int64_t, Serde<S>, DecimalSerde>("chars")),
+            (std::map<S, int64_t>{{"a", 5}, {"b", 1}}));
+}
+
 TEST(ProcessorApi, ReportsTypeMismatchesBetweenNodes) {
   Topology t;
   t.add_source<S, S>("src", {"in"}).add_sink<S, int64_t>("sink", "out", {"src"});
