@@ -38,17 +38,20 @@ void CachingStore::materialize(Entries::iterator it) {
   cache_.add(entry_bytes(it->first, e));
 }
 
-CachedObject* CachingStore::find_object(std::string_view key) {
+CachingStore::Entries::iterator CachingStore::find(std::string_view key) {
   lookup_.assign(key);
-  auto it = entries_.find(lookup_);
+  return entries_.find(lookup_);
+}
+
+CachedObject* CachingStore::find_object(std::string_view key) {
+  auto it = find(key);
   if (it == entries_.end() || !it->second.object) return nullptr;
   lru_.splice(lru_.end(), lru_, it->second.lru);
   return it->second.object.get();
 }
 
 bool CachingStore::get(std::string_view key, std::string* value) {
-  lookup_.assign(key);
-  auto it = entries_.find(lookup_);
+  auto it = find(key);
   if (it != entries_.end()) {
     lru_.splice(lru_.end(), lru_, it->second.lru);
     materialize(it);
@@ -75,16 +78,19 @@ void CachingStore::put(std::string_view key, std::string_view value) { write(key
 
 void CachingStore::remove(std::string_view key) { write(key, std::nullopt); }
 
+void CachingStore::rewrite(Entries::iterator it) {
+  cache_.sub(entry_bytes(it->first, it->second));
+  lru_.splice(lru_.end(), lru_, it->second.lru);
+}
+
 CachingStore::Entries::iterator CachingStore::begin_write(std::string_view key) {
-  lookup_.assign(key);
-  auto it = entries_.find(lookup_);
+  auto it = find(key);
   if (it == entries_.end()) {
     Entry e;
     e.lru = lru_.insert(lru_.end(), lookup_);
     it = entries_.emplace(lookup_, std::move(e)).first;
   } else {
-    cache_.sub(entry_bytes(it->first, it->second));
-    lru_.splice(lru_.end(), lru_, it->second.lru);
+    rewrite(it);
   }
   return it;
 }

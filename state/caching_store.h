@@ -74,8 +74,7 @@ class CachingStore final : public KeyValueBytesStore {
   // the task is failing, and will process its input again from its last commit.
   template <class Update>
   bool update_object(std::string_view key, Update&& update) {
-    lookup_.assign(key);
-    auto it = entries_.find(lookup_);
+    auto it = find(key);
     if (it == entries_.end() || !it->second.object) return false;
     try {
       if (!update(*it->second.object)) return false;
@@ -83,8 +82,7 @@ class CachingStore final : public KeyValueBytesStore {
       erase(it);
       throw;
     }
-    cache_.sub(entry_bytes(it->first, it->second));
-    lru_.splice(lru_.end(), lru_, it->second.lru);
+    rewrite(it);
     it->second.stale = true;
     end_write(it);
     return true;
@@ -108,6 +106,11 @@ class CachingStore final : public KeyValueBytesStore {
 
   // A write of `key`: finds or creates its entry (taken out of the budget), and
   // then marks it dirty, returns it to the budget and evicts what is over it.
+  // The entry of `key` (or end()); lookup_ then holds the key.
+  Entries::iterator find(std::string_view key);
+  // Makes an existing entry the most recent and takes it out of the budget
+  // until end_write counts it again.
+  void rewrite(Entries::iterator it);
   Entries::iterator begin_write(std::string_view key);
   void end_write(Entries::iterator it);
   void write(std::string_view key, std::optional<std::string_view> value);
