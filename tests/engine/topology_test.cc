@@ -76,18 +76,30 @@ class CharCounter : public Processor<S, S, S, int64_t> {
   std::optional<KeyValueStore<S, int64_t>> store_;
 };
 
-TEST(ProcessorApi, RunsUserProcessorsWithTheirStores) {
+// in -> Counter (with its store "chars") -> out.
+template <class Counter>
+Topology char_counting(bool caching) {
   Topology t;
-  t.add_source<S, S>("src", {"in"})
-      .add_processor<S, S, S, int64_t>("counter", [] { return std::make_unique<CharCounter>(); },
-                                         {"src"})
-      .add_state_store(Topology::StoreDef{"chars", true, true, false}, {"counter"})
-      .add_sink<S, int64_t>("sink", "out", {"counter"});
-  TopologyTestDriver driver(t, {}, 3);
+  t.add_source<S, S>("src", {"in"});
+  t.add_processor<S, S, S, int64_t>("counter", [] { return std::make_unique<Counter>(); },
+                                    {"src"});
+  t.add_state_store(Topology::StoreDef{"chars", true, true, caching}, {"counter"});
+  t.add_sink<S, int64_t>("sink", "out", {"counter"});
+  return t;
+}
+
+// Counts to a = 3 + 2, b = 1.
+void pipe_chars(TopologyTestDriver& driver) {
   auto in = driver.create_input_topic<S, S>("in");
   in.pipe_input("a", "xyz", 1);
   in.pipe_input("a", "xy", 2);
   in.pipe_input("b", "x", 3);
+}
+
+TEST(ProcessorApi, RunsUserProcessorsWithTheirStores) {
+  Topology t = char_counting<CharCounter>(false);
+  TopologyTestDriver driver(t, {}, 3);
+  pipe_chars(driver);
   auto out = driver.create_output_topic<S, int64_t>("out").read_key_values_to_map();
   EXPECT_EQ(out, (std::map<S, int64_t>{{"a", 5}, {"b", 1}}));
   EXPECT_EQ((driver.store_all<S, int64_t>("chars")), out);
@@ -123,17 +135,9 @@ class DecimalCharCounter : public Processor<S, S, S, int64_t> {
 };
 
 TEST(ProcessorApi, KeepsAStoreWithTheSerdesItIsOpenedWith) {
-  Topology t;
-  t.add_source<S, S>("src", {"in"})
-      .add_processor<S, S, S, int64_t>(
-          "counter", [] { return std::make_unique<DecimalCharCounter>(); }, {"src"})
-      .add_state_store(Topology::StoreDef{"chars", true, true, true}, {"counter"})
-      .add_sink<S, int64_t>("sink", "out", {"counter"});
+  Topology t = char_counting<DecimalCharCounter>(true);
   TopologyTestDriver driver(t, {}, 3);
-  auto in = driver.create_input_topic<S, S>("in");
-  in.pipe_input("a", "xyz", 1);
-  in.pipe_input("a", "xy", 2);
-  in.pipe_input("b", "x", 3);
+  pipe_chars(driver);
   auto out = driver.create_output_topic<S, int64_t>("out").read_key_values_to_list();
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[1].value, 5) << "the second update folds over the first";

@@ -98,6 +98,12 @@ struct Sale {
 };
 BROOK_JSON(Sale, product, quantity)
 
+// The reducer of the sales tests.
+Sale add_quantities(Sale total, const Sale& s) {
+  total.quantity += s.quantity;
+  return total;
+}
+
 // Serde `Inner`, counting its calls.
 template <class Inner>
 struct Counting {
@@ -123,10 +129,7 @@ TEST(KGroupedStream, WritesAndReadsTheRepartitionTopicWithTheGroupedSerdes) {
                 Grouped::as("by-product")
                     .with_value_serde<CountingSaleSerde>()
                     .with_key_serde<CountingKeySerde>())
-      .reduce([](Sale a, const Sale& s) {
-        a.quantity += s.quantity;
-        return a;
-      })
+      .reduce(add_quantities)
       .to_stream()
       .to("totals");
   Topology t = b.build();
@@ -205,12 +208,7 @@ TEST(KGroupedStream, KeepsItsStoreWithTheMaterializedSerdes) {
     StreamsBuilder b;
     b.stream<S, Sale>("sales")
         .group_by_key()
-        .reduce(
-            [](Sale a, const Sale& s) {
-              a.quantity += s.quantity;
-              return a;
-            },
-            materialized)
+        .reduce(add_quantities, materialized)
         .to_stream()
         .to("out");
     Topology t = b.build();
