@@ -1,9 +1,10 @@
 // KStreamAggregate: the stateful node behind reduce, aggregate and count. For
-// each record it reads the key's aggregate from its store, folds the value in,
-// writes it back (in place, when the record cache holds it) and forwards the new aggregate as a KTable change — at once
-// when the store is not cached, or when the cache flushes (commit or eviction),
-// so repeated updates of a key between commits are forwarded once, as in Kafka
-// Streams. One instance per task; not thread-safe.
+// each record it reads the key's aggregate from its store, folds the value in
+// and writes it back (in place, when the record cache holds it), then forwards
+// the new aggregate as a KTable change — at once when the store is not cached,
+// or when the cache flushes (commit or eviction), so repeated updates of a key
+// between commits are forwarded once, as in Kafka Streams. One instance per
+// task; not thread-safe.
 #pragma once
 
 #include <optional>

@@ -1,14 +1,15 @@
 // BinarySerde<T>: a compact binary encoding of a BROOK_JSON struct, for topics
-// that only brook reads — a grouping's repartition topic, chosen with
-// Grouped::with_value_serde<BinarySerde<T>>() — where JSON's field names and
-// number formatting are work and bytes nobody needs.
+// and stores that only brook reads — a grouping's repartition topic, chosen with
+// Grouped::with_value_serde<BinarySerde<T>>(), or a store with
+// Materialized::with_value_serde — where JSON's field names and number
+// formatting are work and bytes nobody needs.
 //
 // Layout: one format byte (1), then the fields in declaration order, unnamed:
 // integers and Cents as zigzag varints, bool as one byte (0 or 1), double as 8
 // bytes little-endian, strings and vectors as a varint length and their
 // elements, optionals as a presence byte (0 or 1) and the value, nested structs
 // inline. Not self-describing: writer and reader need the same declaration, so
-// change a struct that is encoded this way only while its repartition topic is
+// change a struct that is encoded this way only while its topic or store is
 // empty (as with any serde change in Kafka Streams).
 //
 // Reading checks every length against the bytes there are; truncated input,

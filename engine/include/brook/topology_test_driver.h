@@ -40,6 +40,7 @@ class TestOutputTopic;
 
 class TopologyTestDriver {
  public:
+  // `topology` must outlive the driver.
   explicit TopologyTestDriver(const Topology& topology, StreamsConfig config = {},
                               int partitions = 1);
   ~TopologyTestDriver();
