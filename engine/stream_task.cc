@@ -267,6 +267,13 @@ void StreamTask::set_changelog_offset(const std::string& topic, int32_t partitio
 
 void StreamTask::flush() {
   for (auto& [name, s] : stores_) s->top->flush();
+  // After the stores: what a cache flush forwards may reach a node that holds
+  // records back (a combiner, which only sends).
+  for (auto& node : nodes_) node->flush();
+}
+
+void StreamTask::on_wall_clock(int64_t now_ms) {
+  for (auto& node : nodes_) node->on_wall_clock(now_ms);
 }
 
 bool StreamTask::transactional(const std::string& store) const {

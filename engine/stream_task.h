@@ -90,7 +90,10 @@ class StreamTask final : public TaskContext {
   // The restored or written changelog position of a logged store.
   void set_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset);
 
+  // Flushes the stores (caches), then the nodes.
   void flush();
+  // Passes the wall-clock time (milliseconds) to the nodes.
+  void on_wall_clock(int64_t now_ms);
   // Records the changelog offsets in the checkpoint file when they moved by at
   // least kCheckpointDelta records since the last write, or at all when
   // `enforce` (closing, revoking): state::checkpoint_needed.

@@ -16,6 +16,7 @@ class TopologyTestDriver::Impl final : public RecordCollector {
     options_.wall_clock_timestamps = config_.wall_clock_timestamps();
     options_.fail_on_deserialization_error = config_.fail_on_deserialization_error();
     options_.dead_letter_topic = config_.dead_letter_topic();
+    commit_every_record_ = !config_.contains("commit.interval.ms");
     cache_ = std::make_unique<state::ThreadCache>(
         static_cast<size_t>(config_.cache_max_bytes_buffering()));
     subtopologies_ = topology_.subtopologies();
@@ -27,6 +28,7 @@ class TopologyTestDriver::Impl final : public RecordCollector {
                                                  options_, *this, nullptr, nullptr, *cache_,
                                                  metrics_);
         task->initialize();
+        task->on_wall_clock(wall_clock_ms_);  // as a stream thread's first loop does
         tasks_[{st.id, p}] = std::move(task);
       }
     }
@@ -71,13 +73,17 @@ class TopologyTestDriver::Impl final : public RecordCollector {
       throw std::invalid_argument("topic " + topic + " is not a source of the topology");
     }
     deliver(topic, c);
-    // Process what the record wrote to repartition topics, then commit.
+    deliver_pending();
+    if (commit_every_record_) commit();
+  }
+
+  // Processes what was written to repartition topics (and what that wrote).
+  void deliver_pending() {
     while (!pending_.empty()) {
       auto [t, rec] = std::move(pending_.front());
       pending_.pop_front();
       deliver(t, rec);
     }
-    commit();
   }
 
   void deliver(const std::string& topic, const CapturedRecord& c) {
@@ -100,15 +106,14 @@ class TopologyTestDriver::Impl final : public RecordCollector {
   }
 
   void commit() {
-    // A flush may write to repartition topics; process those too.
+    // A flush may write to repartition topics; process those, and flush again
+    // what processing them cached, until a flush writes nothing more.
+    bool wrote;
     do {
       for (auto& [id, t] : tasks_) t->flush();
-      while (!pending_.empty()) {
-        auto [t, rec] = std::move(pending_.front());
-        pending_.pop_front();
-        deliver(t, rec);
-      }
-    } while (!pending_.empty());
+      wrote = !pending_.empty();
+      deliver_pending();
+    } while (wrote);
     metrics_.commit_total.fetch_add(1);
   }
 
@@ -128,6 +133,8 @@ class TopologyTestDriver::Impl final : public RecordCollector {
   Metrics metrics_;
   int64_t wall_clock_ms_ = 0;
   int64_t last_commit_ms_ = 0;
+  // Unless commit.interval.ms is given, every input record is committed.
+  bool commit_every_record_ = true;
 };
 
 TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig config,
@@ -173,6 +180,8 @@ std::vector<std::pair<std::string, std::string>> TopologyTestDriver::raw_store_a
 
 void TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds by) {
   impl_->wall_clock_ms_ += by.count();
+  for (auto& [id, t] : impl_->tasks_) t->on_wall_clock(impl_->wall_clock_ms_);
+  impl_->deliver_pending();
   if (impl_->wall_clock_ms_ - impl_->last_commit_ms_ >= impl_->config_.commit_interval_ms()) {
     impl_->last_commit_ms_ = impl_->wall_clock_ms_;
     impl_->commit();

@@ -89,7 +89,15 @@ class NodeBase {
 
   const std::string& name() const { return name_; }
   virtual void init(TaskContext& task) { task_ = &task; }
-  // Called once per commit before stores flush (e.g. to flush buffers).
+  // Called at each commit and before a clean close, after the task's stores
+  // have flushed: a node that holds records back forwards them here, before the
+  // commit makes their inputs' offsets durable.
+  virtual void flush() {}
+  // Called with the wall-clock time in milliseconds by the task's stream thread
+  // on each pass of its loop (at least every 50 ms), and by the test driver when
+  // its clock moves.
+  virtual void on_wall_clock(int64_t now_ms) {}
+  // Called once when the task closes (after flush() if the close is clean).
   virtual void close() {}
 
  protected:

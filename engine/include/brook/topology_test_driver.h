@@ -3,8 +3,11 @@
 // the real producer) over `partitions` partitions and processed at once by that
 // partition's task; records written to repartition topics are processed by the
 // downstream task before pipe_input returns; caches are flushed after every
-// input record (a commit), so output appears immediately. Stores are in memory.
-// Single-threaded: use from one thread.
+// input record (a commit), so output appears immediately — unless the config
+// sets commit.interval.ms: then commits happen as advance_wall_clock_time moves
+// the clock past it, as in a running application, so tests can see what
+// caching and combining hold back. Stores are in memory. Single-threaded: use
+// from one thread.
 #pragma once
 
 #include <chrono>
@@ -80,7 +83,8 @@ class TopologyTestDriver {
     return out;
   }
 
-  // Moves wall-clock time on; commits (flushes caches) as commit.interval.ms says.
+  // Moves wall-clock time on (nodes see it, as on a stream thread's loop);
+  // commits (flushes caches) as commit.interval.ms says.
   void advance_wall_clock_time(std::chrono::milliseconds by);
 
   // Byte-level access, used by the typed topics.
