@@ -3,7 +3,7 @@
 namespace brook::demo {
 
 Topology build_running_totals(const std::string& input_topic, const std::string& output_topic,
-                              TotalsObserver observer) {
+                              TotalsObserver observer, std::optional<Combine> combine) {
   StreamsBuilder builder;
   auto totals =
       builder.stream<std::string, PurchaseEvent>(input_topic)
@@ -23,7 +23,7 @@ Topology build_running_totals(const std::string& input_topic, const std::string&
                 total.sales += next.sales;
                 return total;
               },
-              Materialized::as("running-totals-store"))
+              Materialized::as("running-totals-store"), combine)
           .to_stream();
   if (observer) {
     totals.peek([observer](const std::string&, const RunningTotal& t) { observer(t); })

@@ -1,6 +1,8 @@
 // The running-totals workload: purchases -> re-key by product_id -> group ->
 // reduce into {event_time, product_id, transactions, quantities, sales} ->
-// output topic, keyed by product_id. Sales are summed in integer cents.
+// output topic, keyed by product_id. Sales are summed in integer cents. The
+// reducer is associative, so by default each task combines its purchases per
+// product before the repartition topic.
 #pragma once
 
 #include <functional>
@@ -33,7 +35,10 @@ BROOK_JSON(RunningTotal, event_time, product_id, transactions, quantities, sales
 // Called for every total written (e.g. to print a live table); may be empty.
 using TotalsObserver = std::function<void(const RunningTotal&)>;
 
+// `combine`: how purchases are combined per product before the repartition
+// topic (see Combine); nullopt: every purchase crosses it, as in Kafka Streams.
 Topology build_running_totals(const std::string& input_topic, const std::string& output_topic,
-                              TotalsObserver observer = {});
+                              TotalsObserver observer = {},
+                              std::optional<Combine> combine = Combine{});
 
 }  // namespace brook::demo

@@ -8,9 +8,10 @@
 namespace brook::demo {
 namespace {
 
-TEST(RunningTotals, TotalsEveryProductExactlyToTheCent) {
-  Topology t = build_running_totals("demo.purchases", "demo.running.totals");
-  TopologyTestDriver driver(t, {{"application.id", "rt"}}, 4);
+// Pipes 2000 generated purchases into `driver`, calling `between` after each;
+// returns the totals they must add up to.
+template <class Between>
+std::map<std::string, RunningTotal> pipe_purchases(TopologyTestDriver& driver, Between between) {
   auto in = driver.create_input_topic<std::string, std::string>("demo.purchases");
   SalesModel model(7, 1669907853000000);
   std::map<std::string, RunningTotal> expected;
@@ -23,7 +24,13 @@ TEST(RunningTotals, TotalsEveryProductExactlyToTheCent) {
     e.quantities += p.quantity;
     e.sales.value += p.total_cents;
     e.event_time = std::max(e.event_time, SalesModel::format_time(p.time_us));
+    between(i);
   }
+  return expected;
+}
+
+void expect_totals(TopologyTestDriver& driver,
+                   const std::map<std::string, RunningTotal>& expected) {
   auto out = driver.create_output_topic<std::string, RunningTotal>("demo.running.totals")
                  .read_key_values_to_map();
   ASSERT_EQ(out.size(), expected.size());
@@ -34,6 +41,29 @@ TEST(RunningTotals, TotalsEveryProductExactlyToTheCent) {
     EXPECT_EQ(out[id].event_time, e.event_time) << id;
     EXPECT_EQ(out[id].product_id, id);
   }
+}
+
+TEST(RunningTotals, TotalsEveryProductExactlyToTheCent) {
+  Topology t = build_running_totals("demo.purchases", "demo.running.totals");
+  TopologyTestDriver driver(t, {{"application.id", "rt"}}, 4);
+  auto expected = pipe_purchases(driver, [](int) {});
+  expect_totals(driver, expected);
+}
+
+TEST(RunningTotals, CombinedPurchasesAddUpExactlyWithFewRepartitionedRecords) {
+  Topology t = build_running_totals("demo.purchases", "demo.running.totals");
+  TopologyTestDriver driver(t, {{"application.id", "rt"}, {"commit.interval.ms", "1000"}}, 4);
+  // 100 purchases every 10 ms of wall-clock time: each combiner writes its
+  // partials every 100 ms (1000 purchases), each commit is 1000 ms apart.
+  auto expected = pipe_purchases(driver, [&](int i) {
+    if (i % 100 == 99) driver.advance_wall_clock_time(std::chrono::milliseconds(10));
+  });
+  driver.advance_wall_clock_time(std::chrono::milliseconds(1000));  // a commit
+  expect_totals(driver, expected);
+  int64_t repartitioned = driver.metrics().process_total.load() - 2000;
+  EXPECT_GT(repartitioned, 0);
+  // At most one partial per product and task (4) each 100 ms (2), plus the commit.
+  EXPECT_LE(repartitioned, static_cast<int64_t>(expected.size()) * 4 * 3);
 }
 
 TEST(RunningTotals, SkipsMalformedPurchasesAndCountsThem) {

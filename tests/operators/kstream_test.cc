@@ -227,6 +227,104 @@ TEST(KGroupedStream, KeepsItsStoreWithTheMaterializedSerdes) {
   }
 }
 
+// Sales re-keyed by product and reduced, with `combine` ahead of the repartition topic.
+Topology sales_totals(std::optional<Combine> combine) {
+  StreamsBuilder b;
+  b.stream<S, Sale>("sales")
+      .group_by([](const S&, const Sale& s) { return s.product; }, Grouped::as("by-product"))
+      .reduce(add_quantities, Materialized::as("totals-store"), combine)
+      .to_stream()
+      .to("totals");
+  return b.build();
+}
+
+// Six sales of two products; null keys, so both of two partitions see both.
+void pipe_six_sales(TopologyTestDriver& driver) {
+  auto in = driver.create_input_topic<S, Sale>("sales");
+  int64_t ts = 10;
+  for (auto [p, q] : {std::pair{"a", 1}, {"a", 2}, {"b", 3}, {"b", 4}, {"a", 5}, {"b", 6}})
+    in.pipe_value(Sale{p, q}, ts++);
+}
+
+std::map<S, int64_t> read_quantities(TopologyTestDriver& driver) {
+  std::map<S, int64_t> totals;
+  for (const auto& [k, v] : driver.create_output_topic<S, Sale>("totals").read_key_values_to_map())
+    totals[k] = v.quantity;
+  return totals;
+}
+
+const std::map<S, int64_t> kSixSalesTotals = {{"a", 8}, {"b", 13}};
+
+TEST(KGroupedStream, CombinesEachKeysRecordsBeforeTheRepartitionTopicForAtMostTheDelay) {
+  Topology t = sales_totals(Combine::within_ms(100));
+  TopologyTestDriver driver(t, StreamsConfig{}.set("commit.interval.ms", "1000"), 2);
+  pipe_six_sales(driver);
+  EXPECT_EQ(driver.metrics().process_total.load(), 6) << "the combiners hold every sale back";
+  driver.advance_wall_clock_time(std::chrono::milliseconds(99));
+  EXPECT_EQ(driver.metrics().process_total.load(), 6);
+  driver.advance_wall_clock_time(std::chrono::milliseconds(1));
+  EXPECT_EQ(driver.metrics().process_total.load(), 6 + 4)
+      << "after the delay, one partial per product from each of the two tasks";
+  auto totals = driver.create_output_topic<S, Sale>("totals");
+  EXPECT_TRUE(totals.is_empty()) << "the store's cache still holds the totals until the commit";
+  driver.advance_wall_clock_time(std::chrono::milliseconds(900));
+  EXPECT_EQ(read_quantities(driver), kSixSalesTotals);
+  EXPECT_EQ((driver.store_get<S, Sale>("totals-store", "a"))->quantity, 8);
+}
+
+TEST(KGroupedStream, CombinerWritesWhatItHoldsAtEveryCommit) {
+  Topology t = sales_totals(Combine::within_ms(60000));  // longer than the commit interval
+  TopologyTestDriver driver(t, StreamsConfig{}.set("commit.interval.ms", "1000"), 2);
+  pipe_six_sales(driver);
+  driver.advance_wall_clock_time(std::chrono::milliseconds(999));
+  EXPECT_EQ(driver.metrics().process_total.load(), 6);
+  // The commit flushes the combiners, processes their partials, then flushes
+  // the store's cache those filled, all before it completes.
+  driver.advance_wall_clock_time(std::chrono::milliseconds(1));
+  EXPECT_EQ(driver.metrics().process_total.load(), 6 + 4);
+  EXPECT_EQ(read_quantities(driver), kSixSalesTotals);
+}
+
+TEST(KGroupedStream, CombinerWritesEverythingOnceItHoldsMaxKeys) {
+  Topology t = sales_totals(Combine::within_ms(60000).with_max_keys(2));
+  TopologyTestDriver driver(t, StreamsConfig{}.set("commit.interval.ms", "60000"), 1);
+  auto in = driver.create_input_topic<S, Sale>("sales");
+  in.pipe_value(Sale{"a", 1}, 1);
+  in.pipe_value(Sale{"a", 2}, 2);
+  EXPECT_EQ(driver.metrics().process_total.load(), 2);
+  in.pipe_value(Sale{"b", 3}, 3);  // the second key
+  EXPECT_EQ(driver.metrics().process_total.load(), 3 + 2);
+  in.pipe_value(Sale{"c", 4}, 4);
+  EXPECT_EQ(driver.metrics().process_total.load(), 4 + 2) << "a new round of combining";
+  driver.advance_wall_clock_time(std::chrono::milliseconds(60000));
+  EXPECT_EQ(read_quantities(driver), (std::map<S, int64_t>{{"a", 3}, {"b", 3}, {"c", 4}}));
+}
+
+TEST(KGroupedStream, CombinedReduceEmitsWhatTheUncombinedOneDoesWhenEveryRecordCommits) {
+  Topology combined = sales_totals(Combine{});
+  Topology plain = sales_totals(std::nullopt);
+  // Adding the combiner renames nothing: it takes the next free number.
+  std::string with = combined.describe(), without = plain.describe();
+  EXPECT_NE(with.find("KSTREAM-COMBINE"), std::string::npos) << with;
+  EXPECT_EQ(without.find("KSTREAM-COMBINE"), std::string::npos) << without;
+  for (const char* name :
+       {"KSTREAM-KEY-SELECT-0000000001", "KSTREAM-REDUCE-0000000002", "KSTREAM-SINK-0000000003",
+        "KSTREAM-SOURCE-0000000004", "by-product-repartition", "totals-store"}) {
+    EXPECT_NE(with.find(name), std::string::npos) << name << "\n" << with;
+    EXPECT_NE(without.find(name), std::string::npos) << name << "\n" << without;
+  }
+  auto run = [](const Topology& t) {
+    TopologyTestDriver driver(t, {}, 3);  // commits after every input record
+    pipe_six_sales(driver);
+    std::vector<std::pair<S, int64_t>> out;
+    for (const auto& kv : driver.create_output_topic<S, Sale>("totals").read_key_values_to_list())
+      out.emplace_back(kv.key, kv.value.quantity);
+    return out;
+  };
+  EXPECT_EQ(run(combined), run(plain));
+  EXPECT_EQ(run(combined).size(), 6u) << "one update per sale";
+}
+
 TEST(KGroupedStream, ReducesAndAggregatesWithoutRepartitionWhenKeyIsUnchanged) {
   StreamsBuilder b;
   auto grouped = b.stream<S, int64_t>("nums").group_by_key();

@@ -80,6 +80,35 @@ struct GroupedWith {
 };
 using Grouped = GroupedWith<>;
 
+// Combines a reduce's records per key before they reach its repartition topic
+// (map-side combining; Flink's local-global aggregation): the task that re-keys
+// the stream folds each key's records with the reducer and writes one partial
+// result per key, which the reducing task folds in as it would a record. With
+// few keys (running totals' products) the repartition topic carries a small
+// fraction of the records. The reducer must be associative —
+// reduce(reduce(a, b), c) == reduce(a, reduce(b, c)) — as sums, counts, minima,
+// maxima and "latest" are. A partial is written after at most `max_delay_ms`
+// of wall-clock time, when `max_keys` keys are held (all are written), and at
+// every commit, before the input offsets it covers are committed; it carries
+// the latest timestamp of its records and no headers. Without a repartition
+// topic (the key was not changed) there is nothing to combine and the option
+// does nothing. Kafka Streams has no equivalent: there every record crosses
+// the repartition topic.
+struct Combine {
+  int64_t max_delay_ms = 100;
+  size_t max_keys = 10000;
+
+  static Combine within_ms(int64_t ms) {
+    Combine c;
+    c.max_delay_ms = ms;
+    return c;
+  }
+  Combine& with_max_keys(size_t n) {
+    max_keys = n;
+    return *this;
+  }
+};
+
 // The serde an option names for T, or Serde<T> for void.
 template <class T, class S>
 using SerdeOr = std::conditional_t<std::is_void_v<S>, Serde<T>, S>;

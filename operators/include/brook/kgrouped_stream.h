@@ -6,12 +6,15 @@
 // on one thread.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "brook/dsl_options.h"
 #include "brook/ktable.h"
 #include "operators/aggregate_nodes.h"
+#include "operators/combine_node.h"
 
 namespace brook {
 
@@ -31,13 +34,24 @@ class KGroupedStream {
   // The aggregation's store is kept as `materialized` says (default: a
   // generated name, RocksDB, changelogged, cached; Serde<K> and the value's
   // Serde).
-  // reducer(aggregate, value) -> V
+  // reducer(aggregate, value) -> V. With `combine`, and a repartition topic,
+  // the re-keying task first folds each key's records into partials with the
+  // same (associative) reducer and writes those instead: see Combine.
   template <class R, class MKS = void, class MVS = void>
-  KTable<K, V> reduce(R reducer, MaterializedWith<MKS, MVS> materialized = {}) const {
+  KTable<K, V> reduce(R reducer, MaterializedWith<MKS, MVS> materialized = {},
+                      std::optional<Combine> combine = std::nullopt) const {
     auto folder = [reducer](const K&, const V& value, std::optional<V> current) -> V {
       return current ? reducer(std::move(*current), value) : value;
     };
-    return aggregate_with<V>("KSTREAM-REDUCE", std::move(folder), std::move(materialized));
+    CreateNode combiner;
+    if (combine) {
+      combiner = [reducer,
+                  options = *combine](const std::string& name) -> std::unique_ptr<NodeBase> {
+        return std::make_unique<operators::KStreamCombine<K, V, R, KS>>(name, reducer, options);
+      };
+    }
+    return aggregate_with<V>("KSTREAM-REDUCE", std::move(folder), std::move(materialized),
+                             std::move(combiner));
   }
   // initializer() -> VA; aggregator(key, value, aggregate) -> VA
   template <class I, class A, class MKS = void, class MVS = void>
@@ -58,9 +72,12 @@ class KGroupedStream {
   }
 
  private:
+  using CreateNode = std::function<std::unique_ptr<NodeBase>(const std::string& name)>;
+  // `combiner`, if any, creates the node that combines records ahead of the
+  // repartition sink.
   template <class VA, class Folder, class MKS, class MVS>
-  KTable<K, VA> aggregate_with(const char* prefix, Folder folder,
-                               MaterializedWith<MKS, MVS> m) const;
+  KTable<K, VA> aggregate_with(const char* prefix, Folder folder, MaterializedWith<MKS, MVS> m,
+                               CreateNode combiner = {}) const;
 
   StreamsBuilder* builder_;
   std::string node_;
@@ -77,7 +94,8 @@ namespace brook {
 template <class K, class V, class KS, class VS>
 template <class VA, class Folder, class MKS, class MVS>
 KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, Folder folder,
-                                                           MaterializedWith<MKS, MVS> m) const {
+                                                           MaterializedWith<MKS, MVS> m,
+                                                           CreateNode combiner) const {
   Topology& topology = builder_->topology();
   std::string name = builder_->new_name(prefix);
   std::string store = m.store_name.empty() ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
@@ -87,7 +105,19 @@ KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, F
     std::string topic = (name_.empty() ? store : name_) + "-repartition";
     std::string sink = builder_->new_name("KSTREAM-SINK");
     std::string source = builder_->new_name("KSTREAM-SOURCE");
-    topology.template add_sink_node<K, V, KS, VS>(sink, topic, {node_}, true);
+    std::string sink_parent = node_;
+    if (combiner) {
+      // Named after the others, so that adding it renames nothing.
+      Topology::NodeDef c;
+      c.kind = Topology::NodeKind::kProcessor;
+      c.name = builder_->new_name("KSTREAM-COMBINE");
+      c.predecessors = {node_};
+      c.create = [name = c.name, combiner] { return combiner(name); };
+      c.connect = Topology::connector<K, V>();
+      sink_parent = c.name;
+      topology.add_node(std::move(c));
+    }
+    topology.template add_sink_node<K, V, KS, VS>(sink, topic, {sink_parent}, true);
     topology.template add_source_node<K, V, RecordTimestamp, KS, VS>(source, {topic}, true);
     parent = source;
   }
