@@ -1,5 +1,5 @@
 // Small option values of the DSL, named as in Kafka Streams: Named, Consumed,
-// Produced, Grouped, Materialized. Plain values.
+// Produced, Grouped, Materialized; and brook's own Combine. Plain values.
 #pragma once
 
 #include <string>
@@ -90,7 +90,8 @@ using Grouped = GroupedWith<>;
 // maxima and "latest" are. A partial is written after at most `max_delay_ms`
 // of wall-clock time, when `max_keys` keys are held (all are written), and at
 // every commit, before the input offsets it covers are committed; it carries
-// the latest timestamp of its records and no headers. Without a repartition
+// the latest timestamp of its records and no headers, and the table updates
+// once per partial instead of once per record. Without a repartition
 // topic (the key was not changed) there is nothing to combine and the option
 // does nothing. Kafka Streams has no equivalent: there every record crosses
 // the repartition topic.
