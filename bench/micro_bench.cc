@@ -1,5 +1,5 @@
-// Microbenchmarks (Google Benchmark): the JSON serde, the record cache and the
-// RocksDB store, on the per-record paths the pipelines use.
+// Microbenchmarks (Google Benchmark): the JSON serde, the record cache, the
+// combiner and the RocksDB store, on the per-record paths the pipelines use.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -7,6 +7,7 @@
 #include "apps/running_totals/running_totals.h"
 #include "apps/sales_generator/sales_model.h"
 #include "brook/key_value_store.h"
+#include "operators/combine_node.h"
 #include "state/caching_store.h"
 #include "state/in_memory_store.h"
 #include "state/rocksdb_store.h"
@@ -122,6 +123,39 @@ void BM_TypedStoreGetPut(benchmark::State& state) { TypedStoreFold<false>(state)
 BENCHMARK(BM_TypedStoreGetPut);
 void BM_TypedStoreUpdate(benchmark::State& state) { TypedStoreFold<true>(state); }
 BENCHMARK(BM_TypedStoreUpdate);
+
+// A combiner folding running totals of 27 products, written out (to no sink)
+// every state.range(0) records, as its timer or a commit would.
+void BM_CombinerFold(benchmark::State& state) {
+  using brook::demo::RunningTotal;
+  auto add = [](RunningTotal total, const RunningTotal& next) {
+    if (next.event_time > total.event_time) total.event_time = next.event_time;
+    total.transactions += next.transactions;
+    total.quantities += next.quantities;
+    total.sales += next.sales;
+    return total;
+  };
+  brook::operators::KStreamCombine<std::string, RunningTotal, decltype(add),
+                                   brook::Serde<std::string>>
+      combiner("combine", add, brook::Combine{});
+  brook::demo::SalesModel model(5, 1669907853000000);
+  std::vector<brook::Record<std::string, RunningTotal>> records;
+  for (int i = 0; i < 1024; ++i) {
+    brook::demo::Purchase p = model.next_purchase(1000);
+    records.push_back({p.product_id,
+                       RunningTotal{brook::demo::SalesModel::format_time(p.time_us), p.product_id,
+                                    1, p.quantity, brook::Cents{p.total_cents}},
+                       p.time_us / 1000,
+                       {}});
+  }
+  size_t i = 0;
+  const size_t every = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    combiner.process(records[i & 1023]);
+    if (++i % every == 0) combiner.flush();
+  }
+}
+BENCHMARK(BM_CombinerFold)->Arg(1000)->Arg(100000);
 
 void BM_RocksDbStorePut(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() / ("brook-micro-" + std::to_string(::getpid()));
