@@ -4,8 +4,8 @@
 //
 //   raw pipe        librdkafka consumer (group) -> producer, bytes untouched
 //   raw two-hop     a reference, not a target: the raw pipe writing a topic it
-//                   reads back, as running totals does with its repartition
-//                   topic — librdkafka's share of running totals' work
+//                   reads back, as uncombined running totals does with its
+//                   repartition topic — librdkafka's share of that work
 //   stateless       brook: JSON parse -> map_values -> JSON write -> to
 //   running totals  brook: the running-totals app (repartition, RocksDB,
 //                   changelog, record cache), which combines purchases per
@@ -243,8 +243,8 @@ double run_raw_pipe(const Options& o, const std::string& group, const std::strin
   return finish_raw_pipe(pipe, out);
 }
 
-// The reference for pipelines that repartition: librdkafka's share of the
-// running totals' work and nothing else. One consumer reads the input and a
+// The reference for pipelines that repartition every record: librdkafka's share
+// of the uncombined running totals' work and nothing else. One consumer reads the input and a
 // topic `hop` that the pipe writes itself: every input record is copied to
 // `hop` (as running totals writes its repartition topic) and read back from
 // it (where running totals would aggregate). No parsing, no state. The copies
@@ -526,7 +526,7 @@ int main(int argc, char** argv) {
   std::printf("raw librdkafka pipe      %10.0f records/s\n", rate(raws));
   std::printf(
       "raw two-hop pipe         %10.0f records/s   ratio %s; reference: librdkafka's "
-      "work in running totals\n",
+      "work in running totals per record\n",
       rate(hops), ratio(hop_ratios).c_str());
   std::printf("brook stateless          %10.0f records/s   ratio %s; target >= 0.90\n",
               rate(statelesses), ratio(stateless_ratios).c_str());
