@@ -128,16 +128,9 @@ BENCHMARK(BM_TypedStoreUpdate);
 // every state.range(0) records, as its timer or a commit would.
 void BM_CombinerFold(benchmark::State& state) {
   using brook::demo::RunningTotal;
-  auto add = [](RunningTotal total, const RunningTotal& next) {
-    if (next.event_time > total.event_time) total.event_time = next.event_time;
-    total.transactions += next.transactions;
-    total.quantities += next.quantities;
-    total.sales += next.sales;
-    return total;
-  };
-  brook::operators::KStreamCombine<std::string, RunningTotal, decltype(add),
-                                   brook::Serde<std::string>>
-      combiner("combine", add, brook::Combine{});
+  using Reducer = RunningTotal (*)(RunningTotal, const RunningTotal&);
+  brook::operators::KStreamCombine<std::string, RunningTotal, Reducer, brook::Serde<std::string>>
+      combiner("combine", &brook::demo::add_to_total, brook::Combine{});
   brook::demo::SalesModel model(5, 1669907853000000);
   std::vector<brook::Record<std::string, RunningTotal>> records;
   for (int i = 0; i < 1024; ++i) {

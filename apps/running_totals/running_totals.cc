@@ -2,6 +2,14 @@
 
 namespace brook::demo {
 
+RunningTotal add_to_total(RunningTotal total, const RunningTotal& next) {
+  if (next.event_time > total.event_time) total.event_time = next.event_time;
+  total.transactions += next.transactions;
+  total.quantities += next.quantities;
+  total.sales += next.sales;
+  return total;
+}
+
 Topology build_running_totals(const std::string& input_topic, const std::string& output_topic,
                               TotalsObserver observer, std::optional<Combine> combine) {
   StreamsBuilder builder;
@@ -14,16 +22,7 @@ Topology build_running_totals(const std::string& input_topic, const std::string&
           })
           // Only brook reads the repartition topic: binary, not JSON.
           .group_by_key(Grouped::as("running-totals").with_value_serde<BinarySerde<RunningTotal>>())
-          .reduce(
-              [](RunningTotal total, const RunningTotal& next) {
-                // The format sorts as time does: keep the latest event time.
-                if (next.event_time > total.event_time) total.event_time = next.event_time;
-                total.transactions += next.transactions;
-                total.quantities += next.quantities;
-                total.sales += next.sales;
-                return total;
-              },
-              Materialized::as("running-totals-store"), combine)
+          .reduce(add_to_total, Materialized::as("running-totals-store"), combine)
           .to_stream();
   if (observer) {
     totals.peek([observer](const std::string&, const RunningTotal& t) { observer(t); })

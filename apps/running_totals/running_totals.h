@@ -32,6 +32,11 @@ struct RunningTotal {
 };
 BROOK_JSON(RunningTotal, event_time, product_id, transactions, quantities, sales)
 
+// The reducer: `next` added to `total`, keeping the later event time (the
+// format sorts as time does). Associative, so purchases can be combined before
+// the repartition topic.
+RunningTotal add_to_total(RunningTotal total, const RunningTotal& next);
+
 // Called for every total written (e.g. to print a live table); may be empty.
 using TotalsObserver = std::function<void(const RunningTotal&)>;
 
