@@ -104,6 +104,14 @@ Sale add_quantities(Sale total, const Sale& s) {
   return total;
 }
 
+// The latest quantity of each product in the sales tests' output topic, "totals".
+std::map<S, int64_t> read_quantities(TopologyTestDriver& driver) {
+  std::map<S, int64_t> totals;
+  for (const auto& [k, v] : driver.create_output_topic<S, Sale>("totals").read_key_values_to_map())
+    totals[k] = v.quantity;
+  return totals;
+}
+
 // Serde `Inner`, counting its calls.
 template <class Inner>
 struct Counting {
@@ -142,12 +150,7 @@ TEST(KGroupedStream, WritesAndReadsTheRepartitionTopicWithTheGroupedSerdes) {
   EXPECT_EQ(CountingSaleSerde::reads, 4) << "the repartition source reads with it";
   EXPECT_EQ(CountingKeySerde::writes, 4);
   EXPECT_EQ(CountingKeySerde::reads, 4);
-  std::map<S, int64_t> totals;
-  for (const auto& [k, v] :
-       driver.create_output_topic<S, Sale>("totals").read_key_values_to_map()) {
-    totals[k] = v.quantity;
-  }
-  EXPECT_EQ(totals, (std::map<S, int64_t>{{"a", 4}, {"b", 2}, {"c", 4}}));
+  EXPECT_EQ(read_quantities(driver), (std::map<S, int64_t>{{"a", 4}, {"b", 2}, {"c", 4}}));
 }
 
 TEST(KStream, ReadsAndWritesTopicsWithTheConsumedAndProducedSerdes) {
@@ -244,13 +247,6 @@ void pipe_six_sales(TopologyTestDriver& driver) {
   int64_t ts = 10;
   for (auto [p, q] : {std::pair{"a", 1}, {"a", 2}, {"b", 3}, {"b", 4}, {"a", 5}, {"b", 6}})
     in.pipe_value(Sale{p, q}, ts++);
-}
-
-std::map<S, int64_t> read_quantities(TopologyTestDriver& driver) {
-  std::map<S, int64_t> totals;
-  for (const auto& [k, v] : driver.create_output_topic<S, Sale>("totals").read_key_values_to_map())
-    totals[k] = v.quantity;
-  return totals;
 }
 
 const std::map<S, int64_t> kSixSalesTotals = {{"a", 8}, {"b", 13}};
