@@ -214,17 +214,15 @@ void StreamThread::loop_once() {
   auto now = std::chrono::steady_clock::now();
   int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  for (auto& [id, t] : tasks_) {
-    if (!restoring_.count(t.get())) t->on_wall_clock(now_ms);
-  }
-  producer_->poll();
   bool requested = false;
   for (auto& [id, t] : tasks_) {
+    if (!restoring_.count(t.get())) t->on_wall_clock(now_ms);
     if (t->commit_requested()) {
       requested = true;
       t->clear_commit_request();
     }
   }
+  producer_->poll();
   if (requested || now - last_commit_ >= commit_interval_) commit_all();
   // A bounded run looks for its end when the input pauses, and every few
   // milliseconds while records stream in (the check walks every partition).
