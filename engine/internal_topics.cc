@@ -117,7 +117,7 @@ Status ensure_topics(rd_kafka_t* rk, const std::vector<InternalTopic>& topics,
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
     std::map<std::string, int> now;
-    s = kafka::partition_counts(rk, names, &now);
+    s = kafka::partition_counts(rk, names, &now, 10000, /*with_leaders=*/true);
     bool all = s.is_ok();
     for (const InternalTopic& t : missing) all = all && now.count(t.name) && now[t.name] == t.partitions;
     if (all) return Status::ok();

@@ -1,6 +1,32 @@
 #include "engine/kafka_client.h"
 
+#include <chrono>
+#include <thread>
+
 namespace brook::kafka {
+
+bool retriable(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+      return true;
+    default:
+      return false;
+  }
+}
 
 Status make_conf(const std::map<std::string, std::string>& properties, Conf* out) {
   Conf conf(rd_kafka_conf_new());
@@ -25,7 +51,7 @@ Status make_client(rd_kafka_type_t type, Conf conf, Handle* out) {
 }
 
 Status partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
-                        std::map<std::string, int>* out, int timeout_ms) {
+                        std::map<std::string, int>* out, int timeout_ms, bool with_leaders) {
   const rd_kafka_metadata_t* md = nullptr;
   // all_topics=1 lists what exists without asking the broker to create anything.
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, timeout_ms);
@@ -33,6 +59,9 @@ Status partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
   for (int i = 0; i < md->topic_cnt; ++i) {
     const auto& t = md->topics[i];
     if (t.err) continue;
+    bool led = true;
+    for (int p = 0; p < t.partition_cnt; ++p) led = led && t.partitions[p].leader >= 0 && !t.partitions[p].err;
+    if (with_leaders && !led) continue;
     for (const std::string& want : topics) {
       if (want == t.topic) (*out)[want] = t.partition_cnt;
     }
@@ -43,8 +72,15 @@ Status partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
 
 Status watermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition, int64_t* low,
                   int64_t* high, int timeout_ms) {
-  rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, low, high, timeout_ms);
+  // A partition may be between leaders (just created, or its broker restarting):
+  // ask again until the timeout.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  rd_kafka_resp_err_t err;
+  for (;;) {
+    err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, low, high, timeout_ms);
+    if (!retriable(err) || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   if (err) {
     return Status::error("cannot read offsets of " + topic + "-" + std::to_string(partition) +
                          ": " + rd_kafka_err2str(err));

@@ -39,11 +39,18 @@ Status make_conf(const std::map<std::string, std::string>& properties, Conf* out
 // Creates a client of `type` from `conf` (consumed even on failure).
 Status make_client(rd_kafka_type_t type, Conf conf, Handle* out);
 
-// Partition counts of existing topics; a topic that does not exist is absent.
+// Partition counts of existing topics; a topic that does not exist is absent,
+// and so is one with a partition without a leader when `with_leaders`.
 Status partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
-                        std::map<std::string, int>* out, int timeout_ms = 10000);
+                        std::map<std::string, int>* out, int timeout_ms = 10000,
+                        bool with_leaders = false);
 
-// Low and high watermarks of one partition, asked of the broker.
+// Whether a request that failed with `err` may succeed when asked again (a
+// leader or coordinator moving, a broker restarting, a timeout).
+bool retriable(rd_kafka_resp_err_t err);
+
+// Low and high watermarks of one partition, asked of the broker (again, until
+// the timeout, while the error is retriable).
 Status watermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition, int64_t* low,
                   int64_t* high, int timeout_ms = 10000);
 

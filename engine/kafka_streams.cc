@@ -285,6 +285,12 @@ Status KafkaStreams::start() {
   }
   if (!s) {
     log::error("cannot start: {}", s.message());
+    // ERROR, not CREATED: run_until_signal() and wait_for_state() return at once.
+    {
+      std::lock_guard<std::mutex> lock(impl_->mu);
+      impl_->error = s.message();
+    }
+    impl_->set_state(State::kError);
     return s;
   }
   impl_->set_state(State::kRebalancing);

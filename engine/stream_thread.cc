@@ -99,6 +99,9 @@ Status StreamThread::start() {
   props["client.id"] = client_id_;
   props["enable.auto.commit"] = "false";
   props["enable.auto.offset.store"] = "false";
+  // The end of a partition tells its position past what is never delivered:
+  // transaction markers and aborted records (see route()).
+  props["enable.partition.eof"] = "true";
   // Range assignment gives partition p of every co-partitioned topic to the same
   // member, so a task's input partitions stay together.
   props["partition.assignment.strategy"] = "range";
@@ -390,7 +393,10 @@ void StreamThread::close_tasks(bool clean) {
 
 void StreamThread::route(kafka::Message msg) {
   if (msg->err) {
-    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      at_end_of_partition(msg.get());
+      return;
+    }
     std::string what = rd_kafka_message_errstr(msg.get());
     if (msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
         msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
@@ -420,6 +426,19 @@ void StreamThread::route(kafka::Message msg) {
     return;
   }
   ps->buffer.push_back(std::move(msg));
+}
+
+void StreamThread::at_end_of_partition(const rd_kafka_message_t* eof) {
+  auto it = partitions_.find(Key{rd_kafka_topic_name(eof->rkt), eof->partition});
+  if (it == partitions_.end()) return;
+  PartitionState& ps = it->second;
+  // Everything before the end was delivered and, with nothing buffered,
+  // processed: the position may move past transaction markers and aborted
+  // records, which take offsets but are never delivered (as Kafka Streams
+  // commits the consumer's position for a fully processed partition). Otherwise
+  // a read_committed input would never look fully processed, and its committed
+  // offset would lag by a marker forever.
+  if (ps.buffer.empty() && eof->offset > ps.next_offset) ps.next_offset = eof->offset;
 }
 
 void StreamThread::process_one(PartitionState& ps, const rd_kafka_message_t* msg) {

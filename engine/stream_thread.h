@@ -77,6 +77,8 @@ class StreamThread {
   void rejoin_after_fence(const std::string& message, bool revoking);
   void set_paused(StreamTask* task, bool paused);
   void route(kafka::Message msg);
+  // The consumer reached the end of a partition (its position is in `eof`).
+  void at_end_of_partition(const rd_kafka_message_t* eof);
   void process_one(PartitionState& ps, const rd_kafka_message_t* msg);
   // Processes what tasks with several input partitions have buffered.
   void process_buffers();

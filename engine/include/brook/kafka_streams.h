@@ -30,7 +30,8 @@ class KafkaStreams {
 
   void set_state_listener(StateListener listener);
   // Fails with a message naming the bad config key, missing source topic or
-  // internal topic that cannot be created.
+  // internal topic that cannot be created; the instance is then in ERROR with
+  // that message as error().
   Status start();
   // Commits and stops every thread; idempotent.
   void close();
