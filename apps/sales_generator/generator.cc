@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "apps/sales_generator/sales_model.h"
+#include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
 #include "engine/log.h"
 
@@ -40,6 +41,8 @@ Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
   kafka::Conf conf;
   Status s = kafka::make_conf({{"bootstrap.servers", options.bootstrap_servers},
                                {"linger.ms", "20"},
+                               // A retried send must not write a purchase twice.
+                               {"enable.idempotence", "true"},
                                {"partitioner", "murmur2_random"},
                                {"client.id", "brook-sales-generator"}},
                               &conf);
@@ -54,6 +57,18 @@ Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
   s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
   if (!s) return s;
 
+  if (options.create_partitions > 0) {
+    bool embedded = false;
+    s = is_embedded_kafka(rk.get(), &embedded);
+    if (!s) return s;
+    std::vector<InternalTopic> topics;
+    for (const std::string* t :
+         {&options.products_topic, &options.purchases_topic, &options.inventories_topic}) {
+      topics.push_back(InternalTopic{*t, options.create_partitions, false, {}});
+    }
+    s = ensure_topics(rk.get(), topics, -1, embedded);
+    if (!s) return s;
+  }
   std::map<std::string, int> counts;
   s = kafka::partition_counts(rk.get(), {options.purchases_topic}, &counts);
   if (!s) return s;

@@ -22,6 +22,9 @@ struct GeneratorOptions {
   uint64_t seed = 0;         // 0: from the clock
   int64_t start_time_us = 0; // event time of the first purchase; 0: now
   bool quiet = false;
+  // > 0: first create each missing demo topic with this many partitions (an
+  // existing one must have as many).
+  int create_partitions = 0;
 };
 
 struct GeneratorStats {

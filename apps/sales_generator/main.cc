@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
       .option("products-topic", "default demo.products")
       .option("purchases-topic", "default demo.purchases")
       .option("inventories-topic", "default demo.inventories")
+      .option("create-topics", "create the missing demo topics with this many partitions")
       .flag("quiet", "no progress lines");
   std::string error;
   if (!cli.parse(argc, argv, &error)) {
@@ -42,12 +43,15 @@ int main(int argc, char** argv) {
     o.rate = std::stod(cli.get("rate").value_or("10"));
     o.seed = std::stoull(cli.get("seed").value_or("0"));
     o.start_time_us = std::stoll(cli.get("start-time-ms").value_or("0")) * 1000;
+    o.create_partitions = std::stoi(cli.get("create-topics").value_or("0"));
   } catch (const std::exception&) {
-    std::cerr << "brook-sales-generator: --purchases, --rate, --seed and --start-time-ms take numbers\n";
+    std::cerr << "brook-sales-generator: --purchases, --rate, --seed, --start-time-ms and "
+                 "--create-topics take numbers\n";
     return 2;
   }
-  if (o.purchases < 0 || o.rate < 0) {
-    std::cerr << "brook-sales-generator: --purchases and --rate must not be negative\n";
+  if (o.purchases < 0 || o.rate < 0 || o.create_partitions < 0) {
+    std::cerr << "brook-sales-generator: --purchases, --rate and --create-topics must not be "
+                 "negative\n";
     return 2;
   }
   o.products_topic = cli.get("products-topic").value_or(o.products_topic);
