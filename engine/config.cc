@@ -84,6 +84,9 @@ const std::vector<StreamsConfig::KeyInfo>& StreamsConfig::known_keys() {
       {"replication.factor", "-1", "replication of internal topics (-1: broker default)"},
       {"stop.at.end", "false",
        "process inputs up to their end offsets at start, commit and stop (bounded run)"},
+      {"log.level", "info", "debug | info | warn | error (brook's log, on stderr)"},
+      {"task.timeout.ms", "300000",
+       "how long a task may keep failing (commits, offset lookups) before its thread fails"},
   };
   return keys;
 }
@@ -153,6 +156,7 @@ Status StreamsConfig::validate() const {
                              "' (expected at_least_once or exactly_once_v2)");
       }
     } else if (key == "commit.interval.ms" || key == "cache.max.bytes.buffering" ||
+               key == "task.timeout.ms" ||
                key == "rocksdb.memory.budget.bytes" || key == "num.standby.replicas") {
       int64_t x;
       if (!parse_int(value, &x) || x < 0) {
@@ -190,6 +194,11 @@ Status StreamsConfig::validate() const {
         return Status::error("invalid value for 'stop.at.end': '" + value +
                              "' (expected true or false)");
       }
+    } else if (key == "log.level") {
+      if (value != "debug" && value != "info" && value != "warn" && value != "error") {
+        return Status::error("invalid value for 'log.level': '" + value +
+                             "' (expected debug, info, warn or error)");
+      }
     } else if (key == "state.dir") {
       if (value.empty()) return Status::error("invalid value for 'state.dir': empty");
     } else if (is_brook_key(key)) {
@@ -221,6 +230,7 @@ int64_t StreamsConfig::commit_interval_ms() const {
   int64_t fallback = processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2 ? 100 : 30000;
   return get_int("commit.interval.ms", fallback);
 }
+int64_t StreamsConfig::task_timeout_ms() const { return get_int("task.timeout.ms", 300000); }
 int StreamsConfig::num_stream_threads() const {
   return static_cast<int>(get_int("num.stream.threads", 1));
 }

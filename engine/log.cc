@@ -1,11 +1,30 @@
 #include "engine/log.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace brook::log {
 
-static std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+namespace {
+
+// BROOK_LOG_LEVEL (the environment form of the log.level config key) sets the
+// starting level, so that what is logged before the config is read follows it.
+int level_from_environment() {
+  const char* v = std::getenv("BROOK_LOG_LEVEL");
+  return static_cast<int>(level_named(v ? v : "info"));
+}
+
+}  // namespace
+
+Level level_named(std::string_view name) {
+  if (name == "debug") return Level::kDebug;
+  if (name == "warn") return Level::kWarn;
+  if (name == "error") return Level::kError;
+  return Level::kInfo;
+}
+
+static std::atomic<int> g_level{level_from_environment()};
 
 void set_level(Level level) { g_level = static_cast<int>(level); }
 bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }

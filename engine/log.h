@@ -1,5 +1,7 @@
 // Logging for the engine and the apps: one line per event on stderr, with a UTC
-// timestamp and level. Thread-safe (each line is written with one call).
+// timestamp and level. Thread-safe (each line is written with one call). The
+// level is the log.level config key, and starts at what BROOK_LOG_LEVEL says
+// (its environment form), or info.
 #pragma once
 
 #include <fmt/format.h>
@@ -13,6 +15,8 @@ namespace brook::log {
 enum class Level { kDebug, kInfo, kWarn, kError };
 
 void set_level(Level level);
+// debug, info, warn or error (anything else: info).
+Level level_named(std::string_view name);
 bool enabled(Level level);
 void write(Level level, std::string_view message);
 

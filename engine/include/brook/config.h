@@ -48,6 +48,7 @@ class StreamsConfig {
   ProcessingGuarantee processing_guarantee() const;
   int64_t commit_interval_ms() const;  // 30000, or 100 under exactly_once_v2
   int num_stream_threads() const;
+  int64_t task_timeout_ms() const;
   std::string state_dir() const;
   int64_t cache_max_bytes_buffering() const;
   int64_t rocksdb_memory_budget_bytes() const;
