@@ -422,7 +422,7 @@ int main(int argc, char** argv) {
     check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}}, &conf));
     brook::kafka::Handle rk;
     check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk));
-    check(brook::ensure_topics(rk.get(), {brook::InternalTopic{t, p, false}}, -1));
+    check(brook::ensure_topics(rk.get(), {brook::InternalTopic{t, p, false, {}}}, -1, false));
   };
   if (auto bs = cli.get("bootstrap-servers")) {
     o.bootstrap = *bs;

@@ -24,11 +24,11 @@ class ChangelogReader {
                        std::unique_ptr<ChangelogReader>* out);
 
   // Registers the task's changelogs; `*needs_restore` is false when there is
-  // nothing to restore (the task may run at once). `after_abort`: the task is
-  // being revived after an aborted transaction; its transactional stores hold
-  // exactly the last commit, and everything past their offsets in the changelog
-  // belongs to the aborted transactions, so it is skipped.
-  Status add(StreamTask& task, bool after_abort, bool* needs_restore);
+  // nothing to restore (the task may run at once). `skip_tail`: the task is
+  // being revived after an aborted transaction on the embedded Kafka, which
+  // writes no markers: its transactional stores hold exactly the last commit,
+  // and everything past their offsets belongs to the aborted transaction.
+  Status add(StreamTask& task, bool skip_tail, bool* needs_restore);
   void remove(StreamTask& task);
   // Restores for at most `budget`; the tasks that finished.
   Status restore(std::chrono::milliseconds budget, std::vector<StreamTask*>* finished);
@@ -50,13 +50,19 @@ class ChangelogReader {
 
   ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
   Status reassign();
+  // The end of the changelog partition, uncommitted records included.
+  Status log_end(const std::string& topic, int32_t partition, int64_t* end);
   // Done restoring this entry; its task's stores are committed with the rest of
   // `touched` at the end of the slice.
   void finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished,
               std::set<StreamTask*>* touched);
 
   kafka::Handle rk_;
+  kafka::Handle end_reader_;  // read_uncommitted, for log_end (created when needed)
   Metrics& metrics_;
+  bool read_committed_ = false;
+  std::string bootstrap_, group_id_;
+  int timeout_ms_ = 10000;  // offset lookups keep asking for this long
   std::map<Key, Entry> entries_;
   std::chrono::steady_clock::time_point last_progress_log_{};
 };

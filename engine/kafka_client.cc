@@ -1,5 +1,6 @@
 #include "engine/kafka_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -77,9 +78,18 @@ Status watermarks(rd_kafka_t* rk, const std::string& topic, int32_t partition, i
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   rd_kafka_resp_err_t err;
   for (;;) {
-    err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, low, high, timeout_ms);
+    err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, low, high,
+                                           std::min(timeout_ms, 10000));
     if (!retriable(err) || std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // librdkafka asks the leader its metadata names, and does not refresh it
+    // for this call: after a broker failure it would ask the old one forever.
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(rkt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   if (err) {
     return Status::error("cannot read offsets of " + topic + "-" + std::to_string(partition) +

@@ -117,6 +117,7 @@ Status KafkaStreams::Impl::load_process_id() {
 Status KafkaStreams::Impl::prepare() {
   Status s = rt.config.validate();
   if (!s) return s;
+  if (auto level = rt.config.get("log.level")) log::set_level(log::level_named(*level));
   const std::string app = rt.config.application_id();
   rt.topology = &topology;
   rt.subtopologies = topology.subtopologies();
@@ -172,17 +173,27 @@ Status KafkaStreams::Impl::prepare() {
   std::vector<InternalTopic> internal;
   for (const auto& [t, n] : internal_counts) {
     if (n == 0) return Status::error("cannot size repartition topic " + t);
-    internal.push_back(InternalTopic{app + "-" + t, n, false});
+    internal.push_back(InternalTopic{app + "-" + t, n, false, {}});
   }
   for (const auto& st : rt.subtopologies) {
     if (tasks[st.id] == 0) return Status::error("sub-topology " + std::to_string(st.id) + " has no sized source");
     for (const std::string& store : st.stores) {
       if (topology.find_store(store)->logging) {
-        internal.push_back(InternalTopic{app + "-" + Topology::changelog_topic(store), tasks[st.id], true});
+        internal.push_back(InternalTopic{app + "-" + Topology::changelog_topic(store), tasks[st.id], true, {}});
       }
     }
   }
-  s = ensure_topics(admin.get(), internal, rt.config.replication_factor());
+  s = is_embedded_kafka(admin.get(), &rt.embedded_kafka);
+  if (!s) return s;
+  if (rt.embedded_kafka && rt.task_options.exactly_once) {
+    log::warn(
+        "the embedded Kafka keeps no transactional state (no markers, no offsets sent in a "
+        "transaction, no fencing): brook also commits the offsets outside each transaction "
+        "there, so runs, rebalances and clean restarts stay exact, but after a crash the "
+        "records since the last commit are processed again, as under at_least_once. Use a "
+        "real broker for exactly-once across crashes");
+  }
+  s = ensure_topics(admin.get(), internal, rt.config.replication_factor(), rt.embedded_kafka);
   if (!s) return s;
 
   for (const auto& st : rt.subtopologies) {
@@ -294,14 +305,17 @@ Status KafkaStreams::start() {
     return s;
   }
   impl_->set_state(State::kRebalancing);
-  for (int i = 0; i < impl_->rt.config.num_stream_threads(); ++i) {
+  // Every thread's clients first, then every subscription: the consumers then
+  // join the group in one rebalance, not one round per thread.
+  for (int i = 0; i < impl_->rt.config.num_stream_threads() && s; ++i) {
     impl_->threads.push_back(std::make_unique<StreamThread>(i, impl_->rt));
-    s = impl_->threads.back()->start();
-    if (!s) {
-      log::error("cannot start stream thread: {}", s.message());
-      close();
-      return s;
-    }
+    s = impl_->threads.back()->init();
+  }
+  for (size_t i = 0; i < impl_->threads.size() && s; ++i) s = impl_->threads[i]->start();
+  if (!s) {
+    log::error("cannot start stream thread: {}", s.message());
+    close();
+    return s;
   }
   impl_->monitor = std::thread([this] { impl_->watch(); });
   return Status::ok();

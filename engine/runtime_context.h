@@ -30,6 +30,9 @@ struct RuntimeContext {
   state::RocksDbResources* rocksdb = nullptr;
   Metrics* metrics = nullptr;
   BoundedProgress* bounded = nullptr;  // null unless stop.at.end
+  // The cluster is brook's embedded Kafka (librdkafka's mock), found at start.
+  // Only what works around the mock's gaps looks at this.
+  bool embedded_kafka = false;
 };
 
 }  // namespace brook

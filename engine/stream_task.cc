@@ -265,6 +265,12 @@ void StreamTask::set_changelog_offset(const std::string& topic, int32_t partitio
   changelog_offsets_[{topic, partition}] = next_offset;
 }
 
+void StreamTask::advance_changelog_offset(const std::string& topic, int32_t partition,
+                                          int64_t next_offset) {
+  int64_t& offset = changelog_offsets_[{topic, partition}];
+  offset = std::max(offset, next_offset);
+}
+
 void StreamTask::flush() {
   for (auto& [name, s] : stores_) s->top->flush();
   // After the stores: what a cache flush forwards may reach a node that holds

@@ -89,6 +89,8 @@ class StreamTask final : public TaskContext {
   void wipe_store(const std::string& store);
   // The restored or written changelog position of a logged store.
   void set_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset);
+  // The same, unless the store is at a later position already.
+  void advance_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset);
 
   // Flushes the stores (caches), then the nodes.
   void flush();

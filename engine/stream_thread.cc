@@ -2,6 +2,8 @@
 
 #include <exception>
 #include <filesystem>
+#include <random>
+#include <thread>
 #include <system_error>
 
 #include "engine/log.h"
@@ -52,6 +54,13 @@ void open_stores(const std::vector<std::unique_ptr<StreamTask>>& tasks) {
 // not point into the batch: then ask. (Older message formats, gone since
 // Kafka 4.0, have no headers; there the byte read is whatever follows the
 // value in the fetch response.)
+std::string random_hex(int digits) {
+  static thread_local std::mt19937_64 gen(std::random_device{}());
+  std::string out;
+  for (int i = 0; i < digits; ++i) out += "0123456789abcdef"[gen() % 16];
+  return out;
+}
+
 bool may_have_headers(const rd_kafka_message_t* msg) {
   if (!msg->payload || msg->len == 0) return true;
   return static_cast<const unsigned char*>(msg->payload)[msg->len] != 0;
@@ -84,8 +93,9 @@ void StreamThread::fail(const std::string& message) {
   state_ = State::kError;
 }
 
-Status StreamThread::start() {
+Status StreamThread::init() {
   const StreamsConfig& cfg = rt_.config;
+  task_timeout_ = std::chrono::milliseconds(cfg.task_timeout_ms());
   std::map<std::string, std::string> props = {
       {"auto.offset.reset", "earliest"},
       {"session.timeout.ms", "45000"},
@@ -123,7 +133,10 @@ Status StreamThread::start() {
   if (!s) return s;
   int64_t cache_bytes = cfg.cache_max_bytes_buffering() / cfg.num_stream_threads();
   cache_ = std::make_unique<state::ThreadCache>(static_cast<size_t>(cache_bytes));
+  return Status::ok();
+}
 
+Status StreamThread::subscribe() {
   kafka::PartitionList topics(rd_kafka_topic_partition_list_new(
       static_cast<int>(rt_.source_topics.size())));
   for (const std::string& t : rt_.source_topics) {
@@ -131,6 +144,12 @@ Status StreamThread::start() {
   }
   rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get());
   if (err) return Status::error(std::string("subscribe failed: ") + rd_kafka_err2str(err));
+  return Status::ok();
+}
+
+Status StreamThread::start() {
+  Status s = subscribe();
+  if (!s) return s;
   state_ = State::kStarting;
   thread_ = std::thread([this] { run(); });
   return Status::ok();
@@ -141,8 +160,10 @@ Status StreamThread::create_producer() {
   std::string txn_id;
   if (rt_.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2) {
     // Stable across restarts of this instance (the process id lives in
-    // state.dir), so a restarted worker fences its previous incarnation.
-    txn_id = rt_.config.application_id() + "-" + rt_.process_id + "-" + std::to_string(index_);
+    // state.dir), so a restarted worker fences its previous incarnation; after
+    // this thread was fenced, suffixed (see rejoin_after_fence).
+    txn_id = rt_.config.application_id() + "-" + rt_.process_id + "-" + std::to_string(index_) +
+             txn_id_suffix_;
   }
   Status s = StreamsProducer::create(rt_.config, client_id_ + "-producer", txn_id, rt_.bounded,
                                      *rt_.metrics, &producer_);
@@ -241,6 +262,9 @@ void StreamThread::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   try {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       self->on_assigned(partitions);  // assigns once the tasks are ready
+    } else if (rd_kafka_assignment_lost(rk)) {
+      self->on_lost();
+      rd_kafka_assign(rk, nullptr);
     } else {
       self->on_revoked();
       rd_kafka_assign(rk, nullptr);
@@ -250,10 +274,8 @@ void StreamThread::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
-void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
-                               const std::map<Key, int64_t>& positions) {
-  bool after_abort = !positions.empty();
-  if (!after_abort) rt_.metrics->rebalance_total.fetch_add(1);
+void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
+  rt_.metrics->rebalance_total.fetch_add(1);
   state_ = State::kPartitionsAssigned;
   std::set<TaskId> ids;
   for (int i = 0; i < partitions->cnt; ++i) {
@@ -261,37 +283,87 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
     auto it = rt_.topic_subtopology.find(p.topic);
     if (it == rt_.topic_subtopology.end()) continue;
     ids.insert(TaskId{it->second, p.partition});
-    PartitionState& ps = partitions_[{p.topic, p.partition}];
-    ps.topic = p.topic;
-    ps.partition = p.partition;
   }
-  // Where each partition resumes: its committed offset, else the beginning.
-  kafka::PartitionList committed(rd_kafka_topic_partition_list_copy(partitions));
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  if (after_abort) {
-    for (int i = 0; i < committed->cnt; ++i) {
-      auto it = positions.find({committed->elems[i].topic, committed->elems[i].partition});
-      committed->elems[i].offset = it == positions.end() ? -1 : it->second;
-    }
-  } else {
-    err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
+  std::map<Key, int64_t> positions = committed_positions(partitions);
+  kafka::PartitionList start(rd_kafka_topic_partition_list_new(partitions->cnt));
+  for (const auto& [key, offset] : positions) {
+    PartitionState& ps = partitions_[key];
+    ps.topic = key.first;
+    ps.partition = key.second;
+    ps.next_offset = ps.committed = offset;
+    rd_kafka_topic_partition_list_add(start.get(), key.first.c_str(), key.second)->offset = offset;
   }
-  // The list then holds those positions, for the consumer to take (below).
-  for (int i = 0; i < committed->cnt; ++i) {
-    auto& p = committed->elems[i];
-    auto it = partitions_.find({p.topic, p.partition});
-    if (it == partitions_.end()) {
-      p.offset = RD_KAFKA_OFFSET_INVALID;  // no task reads it
-      continue;
+  create_tasks(ids, /*after_abort=*/false);
+  // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
+  // input paused until it runs), at the positions looked up above: the
+  // consumer need not ask again. Partitions of tasks still restoring stay paused.
+  rd_kafka_resp_err_t assign_err = rd_kafka_assign(consumer_.get(), start.get());
+  if (assign_err) {
+    throw std::runtime_error(std::string("cannot take the assigned partitions: ") +
+                             rd_kafka_err2str(assign_err));
+  }
+  for (StreamTask* t : restoring_) set_paused(t, true);
+  assigned_once_ = true;
+  bounded_idle_ = false;
+  log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions->cnt,
+            tasks_.size(), restoring_.size());
+  if (restoring_.empty()) state_ = State::kRunning;
+}
+
+std::map<StreamThread::Key, int64_t> StreamThread::committed_positions(
+    const rd_kafka_topic_partition_list_t* partitions) {
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(partitions->cnt));
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& p = partitions->elems[i];
+    if (rt_.topic_subtopology.count(p.topic)) {
+      rd_kafka_topic_partition_list_add(list.get(), p.topic, p.partition);
     }
-    int64_t next = (err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0) ? p.offset : -1;
+  }
+  // Never guess: starting from the beginning re-applies every input, from the
+  // end skips some. A coordinator loading its offsets, or moving, answers with
+  // retriable errors: ask again, for up to task.timeout.ms.
+  auto deadline = std::chrono::steady_clock::now() + task_timeout_;
+  for (;;) {
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+    rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), list.get(), 10000);
+    std::string failure;
+    bool again = false;
+    if (err) {
+      failure = rd_kafka_err2str(err);
+      again = kafka::retriable(err);
+    }
+    for (int i = 0; i < list->cnt && !err; ++i) {
+      if (!list->elems[i].err) continue;
+      failure = fmt::format("{}-{}: {}", list->elems[i].topic, list->elems[i].partition,
+                            rd_kafka_err2str(list->elems[i].err));
+      again = kafka::retriable(list->elems[i].err);
+      if (!again) break;
+    }
+    if (failure.empty()) break;
+    if (!again || std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error("cannot read the group's committed offsets (" + failure + ")");
+    }
+    log::warn("{}: reading committed offsets: {}; asking again", client_id_, failure);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::map<Key, int64_t> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    int64_t next = p.offset;
     if (next < 0) {
+      // No committed offset: the group never read it (auto.offset.reset=earliest).
       int64_t low = 0, high = 0;
-      if (kafka::watermarks(consumer_.get(), p.topic, p.partition, &low, &high)) next = low;
+      Status s = kafka::watermarks(consumer_.get(), p.topic, p.partition, &low, &high,
+                                   static_cast<int>(task_timeout_.count()));
+      if (!s) throw std::runtime_error(s.message());
+      next = low;
     }
-    it->second.next_offset = it->second.committed = next;
-    p.offset = next >= 0 ? next : RD_KAFKA_OFFSET_INVALID;
+    out[{p.topic, p.partition}] = next;
   }
+  return out;
+}
+
+void StreamThread::create_tasks(const std::set<TaskId>& ids, bool after_abort) {
   std::vector<std::unique_ptr<StreamTask>> created;
   for (const TaskId& id : ids) created.push_back(make_task(id));
   open_stores(created);
@@ -303,22 +375,7 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions,
     ++inputs[ps.task];
   }
   for (auto& [key, ps] : partitions_) ps.sole_input = inputs[ps.task] == 1;
-  // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
-  // input paused until it runs); partitions of tasks still restoring stay paused.
-  if (!after_abort) {
-    // At the positions looked up above: the consumer need not ask again.
-    rd_kafka_resp_err_t assign_err = rd_kafka_assign(consumer_.get(), committed.get());
-    if (assign_err) {
-      throw std::runtime_error(std::string("cannot take the assigned partitions: ") +
-                               rd_kafka_err2str(assign_err));
-    }
-  }
-  for (StreamTask* t : restoring_) set_paused(t, true);
-  assigned_once_ = true;
-  bounded_idle_ = false;
-  log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions->cnt,
-            tasks_.size(), restoring_.size());
-  if (restoring_.empty()) state_ = State::kRunning;
+  last_routed_ = nullptr;
 }
 
 std::unique_ptr<StreamTask> StreamThread::make_task(const TaskId& id) {
@@ -343,7 +400,7 @@ std::unique_ptr<StreamTask> StreamThread::make_task(const TaskId& id) {
 void StreamThread::add_task(std::unique_ptr<StreamTask> task, bool after_abort) {
   task->initialize();
   bool needs_restore = false;
-  Status s = reader_->add(*task, after_abort, &needs_restore);
+  Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
   if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
   if (needs_restore) restoring_.insert(task.get());
   TaskId id = task->id();
@@ -373,6 +430,28 @@ void StreamThread::on_revoked() {
   // transaction is never left open across a rebalance.
   commit_all(/*revoking=*/true, /*enforce_checkpoints=*/true);
   close_tasks(true);
+}
+
+void StreamThread::on_lost() {
+  if (tasks_.empty() && partitions_.empty()) return;
+  // Another member may own these partitions already (our session expired):
+  // committing their offsets, or a transaction holding their outputs, could
+  // only conflict with what it does. Close them dirty, as Kafka Streams does;
+  // what they processed since the last commit is processed again there.
+  log::warn("{}: partitions lost (the group moved on without this member); closing {} tasks "
+            "without committing",
+            client_id_, tasks_.size());
+  state_ = State::kPartitionsAssigned;
+  if (producer_->in_transaction()) {
+    std::string message;
+    StreamsProducer::TxnError r = producer_->abort_transaction(&message);
+    if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
+    if (r != StreamsProducer::TxnError::kNone) {
+      rejoin_after_fence(message, /*revoking=*/true);
+      return;
+    }
+  }
+  close_tasks(false);
 }
 
 void StreamThread::close_tasks(bool clean) {
@@ -508,34 +587,23 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
   kafka::PartitionList offsets = advanced_offsets();
   if (producer_->transactional()) {
     std::string message;
-    StreamsProducer::TxnError r = producer_->commit_transaction(consumer_.get(), offsets.get(), &message);
+    StreamsProducer::TxnError r =
+        producer_->commit_transaction(consumer_.get(), offsets.get(), &message);
     if (r == StreamsProducer::TxnError::kNone) {
+      if (rt_.embedded_kafka && offsets->cnt > 0) {
+        // The mock drops offsets sent in a transaction: without this commit a
+        // rebalance or restart would re-read the inputs from the beginning.
+        rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), 0);
+        if (err) log::warn("{}: offset commit failed: {}", client_id_, rd_kafka_err2str(err));
+      }
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
+      failing_since_.reset();
       // The transaction is committed: now the stores may apply the same writes,
       // with the changelog offsets they correspond to.
       finish_commit(enforce_checkpoints);
       return;
     }
-    if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
-    rt_.metrics->aborted_transactions_total.fetch_add(1);
-    if (r == StreamsProducer::TxnError::kFenced) {
-      rejoin_after_fence(message, revoking);
-      return;
-    }
-    log::warn("{}: transaction failed ({}); aborting and reverting tasks to their last commit",
-              client_id_, message);
-    std::string abort_message;
-    r = producer_->abort_transaction(&abort_message);
-    if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(abort_message);
-    if (r == StreamsProducer::TxnError::kFenced) {
-      rejoin_after_fence(abort_message, revoking);
-      return;
-    }
-    if (revoking) {
-      close_tasks(false);
-    } else {
-      revive_tasks();
-    }
+    recover(r, message, revoking);
     return;
   }
   // Offsets only after every output and changelog record is acknowledged: a
@@ -560,16 +628,17 @@ void StreamThread::rejoin_after_fence(const std::string& message, bool revoking)
   // tasks without committing and rejoin the group with a new producer.
   log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
   close_tasks(false);
+  // A live instance holds our transactional.id (a copy of this state
+  // directory runs elsewhere): the same id again would fence it in turn, and
+  // the two would take turns forever. Zombies stay fenced without it: the
+  // broker refuses offsets of an old group generation in a transaction.
+  txn_id_suffix_ = "-" + random_hex(8);
   Status s = create_producer();
   if (!s) throw std::runtime_error(s.message());
   if (revoking) return;  // the rebalance under way assigns anew
   rd_kafka_unsubscribe(consumer_.get());
-  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(
-      static_cast<int>(rt_.source_topics.size())));
-  for (const std::string& t : rt_.source_topics) {
-    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  }
-  rd_kafka_subscribe(consumer_.get(), topics.get());
+  s = subscribe();
+  if (!s) throw std::runtime_error(s.message());
   state_ = State::kStarting;
 }
 
@@ -582,6 +651,16 @@ kafka::PartitionList StreamThread::advanced_offsets() const {
           ps.next_offset;
     }
   }
+  if (offsets->cnt == 0 && producer_->in_transaction()) {
+    // Sends with no input moved (output on wall-clock time): still send the
+    // positions, so the broker checks this member's group generation before it
+    // commits — a zombie's transaction must fail here (KIP-447).
+    for (const auto& [key, ps] : partitions_) {
+      if (ps.next_offset < 0) continue;
+      rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
+          ps.next_offset;
+    }
+  }
   return offsets;
 }
 
@@ -589,8 +668,10 @@ void StreamThread::finish_commit(bool enforce_checkpoints) {
   for (auto& [id, task] : tasks_) {
     if (restoring_.count(task.get())) continue;
     for (const StreamTask::Changelog& c : task->changelogs()) {
+      // Only forward: this producer's last write may predate the task's
+      // restoration to a later offset (the task left this thread and came back).
       int64_t last = producer_->last_offset(c.topic, c.partition);
-      if (last >= 0) task->set_changelog_offset(c.topic, c.partition, last + 1);
+      if (last >= 0) task->advance_changelog_offset(c.topic, c.partition, last + 1);
     }
     if (producer_->transactional()) {
       task->commit_stores();
@@ -603,33 +684,104 @@ void StreamThread::finish_commit(bool enforce_checkpoints) {
   rt_.metrics->commit_total.fetch_add(1);
 }
 
-void StreamThread::revive_tasks() {
-  rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error("cannot read the consumer's assignment");
+void StreamThread::recover(StreamsProducer::TxnError error, const std::string& message,
+                           bool revoking) {
+  using TxnError = StreamsProducer::TxnError;
+  rt_.metrics->aborted_transactions_total.fetch_add(1);
+  if (error == TxnError::kFenced) {
+    rejoin_after_fence(message, revoking);
+    return;
   }
-  kafka::PartitionList assignment(raw);
-  std::map<Key, int64_t> positions;
-  for (auto& [key, ps] : partitions_) positions[key] = ps.committed;
-  close_tasks(false);
-  // Rewind the consumer to what the last transaction committed; this also drops
-  // messages fetched past it.
-  kafka::PartitionList seek(rd_kafka_topic_partition_list_new(assignment->cnt));
-  for (int i = 0; i < assignment->cnt; ++i) {
-    auto it = positions.find({assignment->elems[i].topic, assignment->elems[i].partition});
-    if (it == positions.end() || it->second < 0) continue;
-    rd_kafka_topic_partition_list_add(seek.get(), assignment->elems[i].topic,
-                                      assignment->elems[i].partition)->offset = it->second;
+  if (error == TxnError::kFatal) {
+    std::string ignored;
+    producer_->abort_transaction(&ignored);
+    throw std::runtime_error(message);
   }
-  if (seek->cnt > 0) {
-    rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), seek.get(), 30000);
-    if (error) {
-      std::string m = std::string("cannot rewind the consumer: ") + rd_kafka_error_string(error);
-      rd_kafka_error_destroy(error);
-      throw std::runtime_error(m);
+  // A commit that keeps failing (a record the broker always refuses, an
+  // authorization error that stays) must not loop for ever while the instance
+  // says it runs: give up after task.timeout.ms, as Kafka Streams does.
+  auto now = std::chrono::steady_clock::now();
+  if (!failing_since_) failing_since_ = now;
+  if (now - *failing_since_ >= task_timeout_) {
+    throw std::runtime_error(fmt::format(
+        "transactions have failed for {} s (task.timeout.ms): {}",
+        std::chrono::duration_cast<std::chrono::seconds>(now - *failing_since_).count(), message));
+  }
+  bool replace_producer = error == TxnError::kProducerLost;
+  if (!replace_producer) {
+    log::warn("{}: transaction failed ({}); aborting and reverting tasks to their last commit",
+              client_id_, message);
+    std::string abort_message;
+    TxnError r = producer_->abort_transaction(&abort_message);
+    if (r == TxnError::kFenced) {
+      rejoin_after_fence(abort_message, revoking);
+      return;
+    }
+    if (r != TxnError::kNone) {
+      // The abort failed too: the transaction's fate is the broker's now.
+      log::warn("{}: abort failed ({})", client_id_, abort_message);
+      replace_producer = true;
     }
   }
-  on_assigned(assignment.get(), positions);
+  if (replace_producer) {
+    // A new producer with the same transactional.id: its init aborts whatever
+    // the old one left open, or waits for a commit in flight to complete. The
+    // tasks then resume from what the broker has committed, whichever it was.
+    log::warn("{}: transaction failed ({}); replacing the producer and reverting tasks to what "
+              "the broker has committed",
+              client_id_, message);
+    producer_.reset();
+    Status s = create_producer();
+    if (!s) throw std::runtime_error(s.message());
+  }
+  if (revoking) {
+    close_tasks(false);
+  } else {
+    revive_tasks();
+  }
+}
+
+void StreamThread::revive_tasks() {
+  // The tasks that processed since the last commit. Those still restoring
+  // wrote nothing the failed transaction held (restoration writes go straight
+  // to their stores, committed slice by slice): they restore on.
+  std::set<TaskId> ids;
+  kafka::PartitionList parts(rd_kafka_topic_partition_list_new(
+      static_cast<int>(partitions_.size())));
+  for (auto& [key, ps] : partitions_) {
+    if (ps.restoring) continue;
+    ids.insert(TaskId{rt_.topic_subtopology.at(ps.topic), ps.partition});
+    rd_kafka_topic_partition_list_add(parts.get(), ps.topic.c_str(), ps.partition);
+  }
+  for (const TaskId& id : ids) {
+    auto it = tasks_.find(id);
+    reader_->remove(*it->second);
+    it->second->close(false);
+    tasks_.erase(it);
+  }
+  if (ids.empty()) return;
+  // What the broker has committed, not what this thread believes: after a
+  // failed commit, the transaction may have committed after all.
+  std::map<Key, int64_t> positions = committed_positions(parts.get());
+  kafka::PartitionList seek(rd_kafka_topic_partition_list_new(parts->cnt));
+  for (const auto& [key, offset] : positions) {
+    PartitionState& ps = partitions_.at(key);
+    ps.buffer.clear();
+    ps.next_offset = ps.committed = offset;
+    rd_kafka_topic_partition_list_add(seek.get(), key.first.c_str(), key.second)->offset = offset;
+  }
+  // Rewind the consumer; this also drops what it fetched past those positions.
+  rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), seek.get(), 30000);
+  if (error) {
+    std::string m = std::string("cannot rewind the consumer: ") + rd_kafka_error_string(error);
+    rd_kafka_error_destroy(error);
+    throw std::runtime_error(m);
+  }
+  create_tasks(ids, /*after_abort=*/true);
+  for (StreamTask* t : restoring_) set_paused(t, true);
+  log::info("{}: {} tasks reverted to their last commit ({} restoring)", client_id_, ids.size(),
+            restoring_.size());
+  if (restoring_.empty()) state_ = State::kRunning;
 }
 
 void StreamThread::update_bounded_idle() {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,6 +31,12 @@ class StreamThread {
   StreamThread(int index, RuntimeContext& runtime);
   ~StreamThread();
 
+  // Creates the thread's clients (a transactional producer initializes its
+  // transactions here, which takes a broker round trip or more).
+  Status init();
+  // Subscribes to the source topics and starts the loop. KafkaStreams inits
+  // every thread before starting any, so that an instance's consumers join
+  // the group together, in one rebalance.
   Status start();
   void request_shutdown() { shutdown_.store(true); }
   void join();
@@ -54,24 +61,35 @@ class StreamThread {
   };
   using Key = std::pair<std::string, int32_t>;
 
+  Status subscribe();
   void run();
   void loop_once();
   void fail(const std::string& message);
   static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
-  // `positions`: where each partition resumes (revival after an abort); empty:
-  // the group's committed offsets.
-  void on_assigned(rd_kafka_topic_partition_list_t* partitions,
-                   const std::map<std::pair<std::string, int32_t>, int64_t>& positions = {});
+  void on_assigned(rd_kafka_topic_partition_list_t* partitions);
+  // Where each partition resumes: the group's committed offset, or the
+  // beginning when it has none. Throws when the broker cannot tell.
+  std::map<Key, int64_t> committed_positions(const rd_kafka_topic_partition_list_t* partitions);
+  // Creates, opens and starts (or starts restoring) the tasks `ids`, and links
+  // their partitions (already in partitions_) to them.
+  void create_tasks(const std::set<TaskId>& ids, bool after_abort);
   void on_revoked();
+  // The partitions were lost (session expired, group moved on): closes the
+  // tasks without committing.
+  void on_lost();
   // A task for `id` with its directory locked; its stores are not open yet.
   std::unique_ptr<StreamTask> make_task(const TaskId& id);
   // Initializes `task` (opening its stores unless already open) and starts it,
   // or its restoration.
   void add_task(std::unique_ptr<StreamTask> task, bool after_abort);
   Status create_producer();
-  // Exactly-once: after an aborted transaction, re-creates every task from its
-  // last commit and rewinds the consumer to the last committed positions.
+  // Exactly-once: after a failed commit, aborts or replaces the producer and
+  // revives the tasks (or rejoins, or throws: see StreamsProducer::TxnError).
+  void recover(StreamsProducer::TxnError error, const std::string& message, bool revoking);
+  // Exactly-once: re-creates the tasks that processed since the last commit
+  // from their committed state and rewinds the consumer to the broker's
+  // committed offsets. Tasks still restoring are left as they are.
   void revive_tasks();
   // Exactly-once: our producer was fenced; drop the tasks and rejoin.
   void rejoin_after_fence(const std::string& message, bool revoking);
@@ -109,8 +127,12 @@ class StreamThread {
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue (owned by librdkafka)
   ssize_t last_poll_count_ = 0;  // messages the last poll returned
   bool assigned_once_ = false;
+  std::string txn_id_suffix_;  // set once this thread's producer was fenced
   bool uncommitted_ = false;
   std::chrono::milliseconds commit_interval_{0};
+  std::chrono::milliseconds task_timeout_{0};  // task.timeout.ms
+  // Since when commits have failed without one succeeding (exactly-once).
+  std::optional<std::chrono::steady_clock::time_point> failing_since_;
   std::chrono::steady_clock::time_point last_commit_;
   std::chrono::steady_clock::time_point last_bounded_check_;
 

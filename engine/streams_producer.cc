@@ -33,7 +33,7 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;
   std::unique_ptr<StreamsProducer> producer(
-      new StreamsProducer(config.application_id() + "-", progress, metrics));
+      new StreamsProducer(config.application_id() + "-", client_id, progress, metrics));
   // Delivery reports come as events, served by librdkafka's background thread:
   // the main queue (where they are put) is forwarded to the background queue.
   // Nothing may poll the main queue after that.
@@ -62,37 +62,69 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   return Status::ok();
 }
 
-// Calls a transactional API until it succeeds, fails for good, or five tries
-// have failed with retriable errors; the error of the last try, or null.
+// Calls a transactional API until it succeeds, fails for good, or three tries
+// have failed with retriable errors; the error of the last try, or null. Each
+// try waits at most kTxnCallTimeoutMs, so a broker that does not answer stalls
+// the thread for at most half a minute before the caller recovers.
+constexpr int kTxnCallTimeoutMs = 10000;
 template <class Call>
 static rd_kafka_error_t* retried(Call call) {
   rd_kafka_error_t* error = nullptr;
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
     error = call();
     if (!error || !rd_kafka_error_is_retriable(error)) return error;
-    if (attempt < 4) rd_kafka_error_destroy(error);
+    if (attempt < 2) rd_kafka_error_destroy(error);
   }
   return error;
 }
 
+namespace {
+
+bool is_authorization_error(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+         code == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+         code == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+         code == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+}
+
+// An error librdkafka gives a record at once that it would give it every time.
+bool is_permanent_send_error(rd_kafka_resp_err_t code) {
+  return code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+         code == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE || code == RD_KAFKA_RESP_ERR__INVALID_ARG ||
+         code == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
+}  // namespace
+
 rd_kafka_error_t* StreamsProducer::begin() {
   rd_kafka_error_t* error = rd_kafka_begin_transaction(rk_.get());
-  if (!error) in_txn_ = true;
+  if (!error) {
+    in_txn_ = true;
+    log::debug("{}: transaction begun", client_id_);
+  }
   return error;
 }
 
 StreamsProducer::TxnError StreamsProducer::classify(rd_kafka_error_t* error, const char* what,
                                                      std::string* message) {
   *message = std::string(what) + ": " + rd_kafka_error_string(error);
-  TxnError result = TxnError::kFatal;
   rd_kafka_resp_err_t code = rd_kafka_error_code(error);
-  if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-      code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) {
+  TxnError result;
+  if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED) {
     result = TxnError::kFenced;
   } else if (rd_kafka_error_txn_requires_abort(error)) {
+    // Authorization errors included: they may be lifted; the caller bounds how
+    // long it keeps trying (task.timeout.ms).
     result = TxnError::kAbortable;
-  } else if (!rd_kafka_error_is_fatal(error)) {
-    // Not retriable after our retries, not fatal: abort and start over.
+  } else if (rd_kafka_error_is_fatal(error)) {
+    // Fatal for this producer (its epoch was bumped when the broker timed out
+    // its transaction, its state is inconsistent, ...), not for the instance —
+    // unless the broker refuses us for good.
+    result = is_authorization_error(code) ? TxnError::kFatal : TxnError::kProducerLost;
+  } else {
+    // Retriable, and still failing after our tries (a broker that does not
+    // answer): abort and start over; if even that fails, the caller replaces
+    // the producer.
     result = TxnError::kAbortable;
   }
   rd_kafka_error_destroy(error);
@@ -101,6 +133,15 @@ StreamsProducer::TxnError StreamsProducer::classify(rd_kafka_error_t* error, con
 
 StreamsProducer::TxnError StreamsProducer::commit_transaction(
     rd_kafka_t* consumer, const rd_kafka_topic_partition_list_t* offsets, std::string* message) {
+  {
+    // A record refused at once never reached the transaction: committing it
+    // would commit its input without its output.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (send_error_ != TxnError::kNone) {
+      *message = first_error_;
+      return send_error_;
+    }
+  }
   if (!in_txn_) {
     if (offsets->cnt == 0) return TxnError::kNone;  // nothing consumed, nothing sent
     if (rd_kafka_error_t* error = begin()) return classify(error, "begin_transaction", message);
@@ -108,14 +149,16 @@ StreamsProducer::TxnError StreamsProducer::commit_transaction(
   if (offsets->cnt > 0) {
     rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer);
     rd_kafka_error_t* error = retried([&] {
-      return rd_kafka_send_offsets_to_transaction(rk_.get(), offsets, group, 60000);
+      return rd_kafka_send_offsets_to_transaction(rk_.get(), offsets, group, kTxnCallTimeoutMs);
     });
     rd_kafka_consumer_group_metadata_destroy(group);
     if (error) return classify(error, "send_offsets_to_transaction", message);
   }
-  rd_kafka_error_t* error = retried([&] { return rd_kafka_commit_transaction(rk_.get(), 60000); });
+  rd_kafka_error_t* error =
+      retried([&] { return rd_kafka_commit_transaction(rk_.get(), kTxnCallTimeoutMs); });
   if (error) return classify(error, "commit_transaction", message);
   in_txn_ = false;
+  log::debug("{}: transaction committed", client_id_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     first_error_.clear();  // the commit succeeded: every record was delivered
@@ -128,11 +171,14 @@ StreamsProducer::TxnError StreamsProducer::abort_transaction(std::string* messag
   {
     std::lock_guard<std::mutex> lock(mu_);
     first_error_.clear();
+    send_error_ = TxnError::kNone;
   }
   if (!in_txn_) return TxnError::kNone;
-  rd_kafka_error_t* error = retried([&] { return rd_kafka_abort_transaction(rk_.get(), 60000); });
+  rd_kafka_error_t* error =
+      retried([&] { return rd_kafka_abort_transaction(rk_.get(), kTxnCallTimeoutMs); });
   if (error) return classify(error, "abort_transaction", message);
   in_txn_ = false;
+  log::debug("{}: transaction aborted", client_id_);
   return TxnError::kNone;
 }
 
@@ -179,11 +225,11 @@ void StreamsProducer::prepare(const std::vector<std::string>& topics) {
 void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
   if (transactional_ && !in_txn_) {
     if (rd_kafka_error_t* error = begin()) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        note_error(std::string("begin_transaction: ") + rd_kafka_error_string(error));
-      }
-      rd_kafka_error_destroy(error);
+      std::string message;
+      TxnError e = classify(error, "begin_transaction", &message);
+      std::lock_guard<std::mutex> lock(mu_);
+      note_error(std::move(message));
+      if (send_error_ == TxnError::kNone) send_error_ = e;
       return;
     }
   }
@@ -214,7 +260,11 @@ void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
     }
     if (headers) rd_kafka_headers_destroy(headers);
     std::lock_guard<std::mutex> lock(mu_);
-    note_error("cannot send to " + t.name + ": " + rd_kafka_err2str(err));
+    note_error("cannot send a record of " + std::to_string(key_size + value_size) + " bytes to " +
+               t.name + ": " + rd_kafka_err2str(err));
+    if (transactional_ && send_error_ == TxnError::kNone) {
+      send_error_ = is_permanent_send_error(err) ? TxnError::kFatal : TxnError::kAbortable;
+    }
     return;
   }
   metrics_.produce_total.fetch_add(1, std::memory_order_relaxed);

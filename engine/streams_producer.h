@@ -32,9 +32,12 @@ class StreamsProducer final : public RecordCollector {
   // What a failed transactional call means for the caller.
   enum class TxnError {
     kNone,
-    kAbortable,  // abort, revert the tasks to their last commit, go on
-    kFenced,     // another producer took the transactional.id: this one is dead
-    kFatal,      // the instance cannot go on
+    kAbortable,     // abort, revert the tasks to their last commit, go on
+    kFenced,        // another producer took the transactional.id: this one is dead
+    kProducerLost,  // this producer cannot go on (its epoch was bumped, its state is
+                    // fatal, or the outcome of its transaction is unknown): replace
+                    // it, revert the tasks to what the broker has committed
+    kFatal,         // the instance cannot go on (the broker refuses us for good)
   };
 
   // `progress` may be null (unbounded run). A non-empty `transactional_id` makes
@@ -85,8 +88,12 @@ class StreamsProducer final : public RecordCollector {
     bool unpublished = false;           // (mu_)
   };
 
-  StreamsProducer(std::string app_prefix, BoundedProgress* progress, Metrics& metrics)
-      : app_prefix_(std::move(app_prefix)), progress_(progress), metrics_(metrics) {}
+  StreamsProducer(std::string app_prefix, std::string client_id, BoundedProgress* progress,
+                  Metrics& metrics)
+      : app_prefix_(std::move(app_prefix)),
+        client_id_(std::move(client_id)),
+        progress_(progress),
+        metrics_(metrics) {}
   TopicState& topic(std::string_view name);
   TxnError classify(rd_kafka_error_t* error, const char* what, std::string* message);
   // Begins a transaction; the error, or null once one is open.
@@ -101,6 +108,7 @@ class StreamsProducer final : public RecordCollector {
 
   kafka::Handle rk_;
   std::string app_prefix_;  // "<application.id>-"
+  std::string client_id_;
   BoundedProgress* progress_;
   Metrics& metrics_;
   std::map<std::string, std::unique_ptr<TopicState>, std::less<>> topics_;  // few topics
@@ -109,6 +117,9 @@ class StreamsProducer final : public RecordCollector {
   // which delivery reports write on the background thread.
   mutable std::mutex mu_;
   std::string first_error_;
+  // Exactly-once: what a send refused at once, or a failed begin, means for the
+  // open transaction, which must then not commit (mu_).
+  TxnError send_error_ = TxnError::kNone;
   bool transactional_ = false;
   bool in_txn_ = false;
 };
