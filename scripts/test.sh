@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs what brook needs, builds everything (warnings are errors) and runs the
-# whole test suite: unit tests, then integration tests on the local Kafka (or on
-# the broker in BROOK_TEST_BOOTSTRAP_SERVERS). This is what .ci/run runs.
+# whole test suite — what CI runs:
+#   1. unit tests (no broker);
+#   2. integration tests on the embedded Kafka, and the faults only it can inject;
+#   3. the same integration tests on a real Apache Kafka, with the tests only a
+#      real broker can pass (transactions, fencing, topic configs, compaction):
+#      the broker in BROOK_TEST_BOOTSTRAP_SERVERS, else one scripts/kafka.sh starts;
+#   4. broker failures on three-broker clusters the tests start themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +23,33 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/brook-ccache}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBROOK_WERROR=ON >/dev/null
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
 
-cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 600 -L unit
-ctest --output-on-failure --timeout 600 -L integration
+run() {
+  echo "=== $1" >&2
+  shift
+  (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 900 "$@")
+}
+
+run "unit tests" -L unit
+(unset BROOK_TEST_BOOTSTRAP_SERVERS; run "integration tests on the embedded Kafka" -L 'integration|embedded')
+
+kafka_pid=""
+stop_kafka() { [ -z "$kafka_pid" ] || { kill -TERM "$kafka_pid" 2>/dev/null; wait "$kafka_pid" 2>/dev/null || true; }; }
+trap stop_kafka EXIT
+if [ -z "${BROOK_TEST_BOOTSTRAP_SERVERS:-}" ]; then
+  out=$(mktemp)
+  scripts/kafka.sh >"$out" 2>&1 &
+  kafka_pid=$!
+  for _ in $(seq 600); do
+    grep -q '^bootstrap.servers=' "$out" && break
+    kill -0 "$kafka_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  BROOK_TEST_BOOTSTRAP_SERVERS=$(sed -n 's/^bootstrap.servers=//p' "$out")
+  [ -n "$BROOK_TEST_BOOTSTRAP_SERVERS" ] || { echo "test.sh: the real Kafka did not start:" >&2; cat "$out" >&2; exit 1; }
+  rm -f "$out"
+fi
+export BROOK_TEST_BOOTSTRAP_SERVERS
+run "integration tests on a real Kafka at $BROOK_TEST_BOOTSTRAP_SERVERS" -L 'integration|real'
+stop_kafka
+kafka_pid=""
+run "broker failures on three-broker clusters" -L cluster

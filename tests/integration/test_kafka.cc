@@ -7,14 +7,26 @@
 
 #include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
+#include "tests/integration/kafka_cluster.h"
 
 namespace brook::testing {
 
-TestKafka::TestKafka() {
+TestKafka::TestKafka(std::string bootstrap_servers) : bootstrap_(std::move(bootstrap_servers)) {
   std::random_device rd;
   suffix_ = std::to_string(rd() % 1000000000);
-  if (const char* bs = std::getenv("BROOK_TEST_BOOTSTRAP_SERVERS"); bs && *bs) {
+}
+
+TestKafka::TestKafka(Kind kind) {
+  std::random_device rd;
+  suffix_ = std::to_string(rd() % 1000000000);
+  const char* bs = std::getenv("BROOK_TEST_BOOTSTRAP_SERVERS");
+  if (kind != Kind::kEmbedded && bs && *bs) {
     bootstrap_ = bs;
+    return;
+  }
+  if (kind == Kind::kReal) {
+    cluster_ = std::make_unique<KafkaCluster>(1);
+    bootstrap_ = cluster_->bootstrap_servers();
     return;
   }
   Status s = EmbeddedKafka::start(1, &embedded_);
@@ -24,7 +36,8 @@ TestKafka::TestKafka() {
 
 TestKafka::~TestKafka() = default;
 
-Status TestKafka::create_topic(const std::string& name, int partitions) {
+Status TestKafka::create_topic(const std::string& name, int partitions,
+                               const std::map<std::string, std::string>& configs) {
   if (embedded_) return embedded_->create_topic(name, partitions);
   kafka::Conf conf;
   Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_}}, &conf);
@@ -32,7 +45,8 @@ Status TestKafka::create_topic(const std::string& name, int partitions) {
   kafka::Handle rk;
   s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
   if (!s) return s;
-  return ensure_topics(rk.get(), {InternalTopic{name, partitions, false}}, -1);
+  return ensure_topics(rk.get(), {InternalTopic{name, partitions, false, configs}}, -1,
+                       /*embedded=*/false);
 }
 
 StreamsConfig TestKafka::bounded_config(const std::string& application_id,

@@ -24,9 +24,18 @@ struct ConsumedRecord {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+class KafkaCluster;
+
 class TestKafka {
  public:
-  TestKafka();
+  enum class Kind {
+    kAny,   // BROOK_TEST_BOOTSTRAP_SERVERS, else the embedded Kafka
+    kReal,  // BROOK_TEST_BOOTSTRAP_SERVERS, else a broker started by scripts/kafka.sh
+    kEmbedded,  // the embedded Kafka, whatever the environment says
+  };
+  explicit TestKafka(Kind kind = Kind::kAny);
+  // The Kafka at `bootstrap_servers`, whatever the environment says.
+  explicit TestKafka(std::string bootstrap_servers);
   ~TestKafka();
   bool is_real_broker() const { return !embedded_; }
   const std::string& bootstrap_servers() const { return bootstrap_; }
@@ -35,7 +44,8 @@ class TestKafka {
   // a session timeout short enough for the local Kafka's rebalances.
   StreamsConfig bounded_config(const std::string& application_id,
                                const std::string& state_dir) const;
-  Status create_topic(const std::string& name, int partitions);
+  Status create_topic(const std::string& name, int partitions,
+                      const std::map<std::string, std::string>& configs = {});
   // Every record of every partition, up to the end offsets at the time of the call.
   std::vector<ConsumedRecord> read_all(const std::string& topic, bool read_committed = false);
   // Produces to an explicit partition (or by key when partition < 0).
@@ -52,6 +62,7 @@ class TestKafka {
 
  private:
   std::unique_ptr<EmbeddedKafka> embedded_;
+  std::unique_ptr<KafkaCluster> cluster_;  // kReal without a broker named
   std::string bootstrap_;
   std::string suffix_;
 };

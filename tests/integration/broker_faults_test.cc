@@ -1,0 +1,99 @@
+// Exactly-once through broker failures, on a three-broker Apache Kafka
+// (replication 3, min.insync.replicas=2) started for each test: a broker killed
+// with SIGKILL and restarted, and a broker paused (SIGSTOP) past the clients'
+// request timeout, while a worker processes input that keeps arriving. The
+// totals must come out exact, and the worker must neither stall nor fail.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/integration/kafka_cluster.h"
+#include "tests/integration/sales_check.h"
+
+namespace brook {
+namespace {
+
+using S = std::string;
+
+class BrokerFaults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_ = std::make_unique<testing::KafkaCluster>(3);
+    kafka_ = std::make_unique<testing::TestKafka>(cluster_->bootstrap_servers());
+    app_ = kafka_->unique("faults");
+    purchases_ = kafka_->unique("purchases");
+    totals_ = kafka_->unique("totals");
+    dir_ = (std::filesystem::temp_directory_path() / kafka_->unique("brook-faults")).string();
+    std::filesystem::create_directories(dir_);
+    testing::create_sales_topics(*kafka_, purchases_, totals_, 4);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs a worker under exactly-once while `fault` happens, with input flowing
+  // before, during and after it; then stops the worker (it must stop within a
+  // minute, cleanly), drains what is left in a bounded run and checks the
+  // committed totals.
+  template <class Fault>
+  void run_through(Fault fault) {
+    constexpr int64_t kPurchases = 20000;
+    constexpr double kRate = 1000;
+    std::thread writer([&] {
+      std::atomic<bool> stop{false};
+      demo::GeneratorStats stats;
+      Status s = demo::generate(
+          testing::generator_options(*kafka_, purchases_, kPurchases, 31, kRate), stop, &stats);
+      EXPECT_TRUE(s) << s.message();
+    });
+    testing::Worker worker(
+        {"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id", app_,
+         "--input-topic", purchases_, "--output-topic", totals_, "--state-dir", dir_ + "/w",
+         "--processing-guarantee", "exactly_once_v2", "--commit-interval-ms", "100",
+         "--property", "consumer.session.timeout.ms=10000", "--property",
+         "socket.timeout.ms=5000", "--property", "producer.request.timeout.ms=5000"},
+        dir_ + "/worker.log");
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    fault();
+    writer.join();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    EXPECT_EQ(worker.wait(0), -1) << "the worker died during the fault:\n" << worker.log();
+    worker.signal(SIGTERM);
+    int rc = worker.wait(60000);
+    EXPECT_EQ(rc, 0) << "the worker did not stop cleanly within a minute:\n" << worker.log();
+    // The fault reached the worker's transactions, and it recovered.
+    EXPECT_NE(worker.log().find("transaction failed"), S::npos) << worker.log();
+    StreamsConfig c = kafka_->bounded_config(app_, dir_ + "/w");
+    c.set("processing.guarantee", "exactly_once_v2").set("commit.interval.ms", "100");
+    KafkaStreams streams(demo::build_running_totals(purchases_, totals_), c);
+    ASSERT_TRUE(streams.start());
+    ASSERT_EQ(streams.run_until_signal(), 0) << streams.error();
+    testing::TotalsSeen seen = testing::read_totals(*kafka_, totals_, /*read_committed=*/true);
+    EXPECT_EQ(seen.not_growing, 0u) << "a committed total repeated or went back";
+    testing::expect_totals_equal(testing::expected_totals(31, kPurchases, kRate), seen.latest);
+  }
+
+  std::unique_ptr<testing::KafkaCluster> cluster_;
+  std::unique_ptr<testing::TestKafka> kafka_;
+  S app_, purchases_, totals_, dir_;
+};
+
+TEST_F(BrokerFaults, ExactlyOnceSurvivesABrokerKilledAndRestarted) {
+  run_through([&] {
+    cluster_->kill_broker(1);
+    std::this_thread::sleep_for(std::chrono::seconds(6));
+    cluster_->restart_broker(1);
+  });
+}
+
+TEST_F(BrokerFaults, ExactlyOnceSurvivesABrokerPausedPastTheRequestTimeout) {
+  run_through([&] {
+    cluster_->pause_broker(2);
+    std::this_thread::sleep_for(std::chrono::seconds(12));  // > 5 s request timeout
+    cluster_->resume_broker(2);
+  });
+}
+
+}  // namespace
+}  // namespace brook

@@ -1,0 +1,202 @@
+// Exactly-once on a real Apache Kafka, where transactions are real: markers,
+// offsets committed in transactions, fencing. The broker is the one in
+// BROOK_TEST_BOOTSTRAP_SERVERS, or one started by scripts/kafka.sh.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "tests/integration/sales_check.h"
+
+namespace brook {
+namespace {
+
+using S = std::string;
+using testing::Worker;
+
+class ExactlyOnceOnRealKafka : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kafka_ = std::make_unique<testing::TestKafka>(testing::TestKafka::Kind::kReal);
+    app_ = kafka_->unique("eos");
+    purchases_ = kafka_->unique("purchases");
+    totals_ = kafka_->unique("totals");
+    dir_ = (std::filesystem::temp_directory_path() / kafka_->unique("brook-eos")).string();
+    std::filesystem::create_directories(dir_);
+    testing::create_sales_topics(*kafka_, purchases_, totals_, 4);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  StreamsConfig config(const S& state_dir) {
+    StreamsConfig c = kafka_->bounded_config(app_, state_dir);
+    c.set("processing.guarantee", "exactly_once_v2").set("commit.interval.ms", "100");
+    return c;
+  }
+  // One bounded run in this process; its metrics.
+  std::map<S, int64_t> run_bounded(const S& state_dir) {
+    KafkaStreams streams(demo::build_running_totals(purchases_, totals_), config(state_dir));
+    Status s = streams.start();
+    EXPECT_TRUE(s) << s.message();
+    EXPECT_EQ(streams.run_until_signal(), 0) << streams.error();
+    return streams.metrics();
+  }
+  // brook-running-totals under exactly-once, unbounded, with its own state dir.
+  std::unique_ptr<Worker> worker(const S& state_dir, const S& log_name) {
+    return std::make_unique<Worker>(
+        std::vector<S>{"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id",
+                       app_, "--input-topic", purchases_, "--output-topic", totals_,
+                       "--state-dir", state_dir, "--processing-guarantee", "exactly_once_v2",
+                       "--commit-interval-ms", "100", "--property",
+                       "consumer.session.timeout.ms=6000", "--property",
+                       "consumer.heartbeat.interval.ms=500"},
+        dir_ + "/" + log_name);
+  }
+  void generate(int64_t n, uint64_t seed, double rate = 0) {
+    std::atomic<bool> stop{false};
+    demo::GeneratorStats stats;
+    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, rate),
+                              stop, &stats);
+    ASSERT_TRUE(s) << s.message();
+  }
+  // The committed totals: exact, and no product's total ever written twice or
+  // going back.
+  void expect_exact_committed_totals(uint64_t seed, int64_t n, double rate = 0) {
+    testing::TotalsSeen seen = testing::read_totals(*kafka_, totals_, /*read_committed=*/true);
+    EXPECT_EQ(seen.not_growing, 0u) << "a committed total repeated or went back";
+    testing::expect_totals_equal(testing::expected_totals(seed, n, rate), seen.latest);
+  }
+
+  std::unique_ptr<testing::TestKafka> kafka_;
+  S app_, purchases_, totals_, dir_;
+};
+
+// Workers killed with SIGKILL while input keeps flowing, each kill landing while
+// a transaction is open (the worker's log says so); a second instance shares
+// the tasks throughout, so tasks migrate at every kill and restart; and once a
+// worker is paused past its session timeout, so that when it resumes it is a
+// zombie whose transaction the broker must refuse. Afterwards a read_committed
+// reader sees every purchase's effect exactly once.
+TEST_F(ExactlyOnceOnRealKafka, SurvivesRepeatedSigkillWithEveryEffectExactlyOnce) {
+  constexpr int64_t kPurchases = 24000;
+  constexpr double kRate = 500;  // ~48 s of input: it flows during every kill
+  std::thread writer([&] { generate(kPurchases, 77, kRate); });
+  auto other = worker(dir_ + "/b", "b.log");
+  std::mt19937 rng(std::random_device{}());
+  int kills_in_transaction = 0, attempts = 0;
+  bool zombie_seen = false;
+  S zombie_log;
+  for (; kills_in_transaction < 8 && attempts < 20; ++attempts) {
+    auto w = worker(dir_ + "/a", "a-" + std::to_string(attempts) + ".log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000 + rng() % 2000));
+    if (attempts == 3) {
+      // Once it runs tasks, paused past the session timeout (6 s): the group
+      // gives its tasks to the other worker; resumed, it still holds them and
+      // a transaction of the old generation.
+      for (int i = 0; i < 300 && w->log().find("to RUNNING") == S::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      w->signal(SIGSTOP);
+      std::this_thread::sleep_for(std::chrono::seconds(8));
+      w->signal(SIGCONT);
+      for (int i = 0; i < 100 && !zombie_seen; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        S log = w->log();
+        zombie_log = log;
+        zombie_seen = log.find("partitions lost") != S::npos ||
+                      log.find("producer fenced") != S::npos ||
+                      log.find("transaction failed") != S::npos;
+      }
+    }
+    // Kill while a transaction is open: right after the log says one began.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!testing::log_shows_open_transaction(w->log()) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    w->signal(SIGKILL);
+    w->wait();
+    if (testing::log_shows_open_transaction(w->log())) ++kills_in_transaction;
+  }
+  writer.join();
+  EXPECT_EQ(kills_in_transaction, 8) << "in " << attempts << " attempts";
+  EXPECT_TRUE(zombie_seen) << "the resumed worker went on as if nothing had happened:\n"
+                           << zombie_log;
+  other->signal(SIGTERM);
+  EXPECT_EQ(other->wait(60000), 0) << other->log();
+  run_bounded(dir_ + "/a");
+  expect_exact_committed_totals(77, kPurchases, kRate);
+}
+
+// A clean restart under exactly-once starts where the offsets committed in its
+// transactions say: nothing is read twice, nothing restored.
+TEST_F(ExactlyOnceOnRealKafka, RestartResumesFromOffsetsCommittedInItsTransactions) {
+  generate(3000, 5);
+  auto first = run_bounded(dir_ + "/a");
+  EXPECT_GT(first["process-total"], 3000);
+  // More purchases, from another seed.
+  generate(1000, 6);
+  auto second = run_bounded(dir_ + "/a");
+  EXPECT_GT(second["process-total"], 1000) << "the new purchases and their partials";
+  EXPECT_LE(second["process-total"], 2000) << "purchases of the first run read again";
+  EXPECT_EQ(second["restore-records-total"], 0) << "a clean close left nothing to restore";
+  auto expected = testing::expected_totals(5, 3000);
+  testing::add_totals(&expected, testing::expected_totals(6, 1000));
+  testing::TotalsSeen seen = testing::read_totals(*kafka_, totals_, true);
+  EXPECT_EQ(seen.not_growing, 0u);
+  testing::expect_totals_equal(expected, seen.latest);
+}
+
+// After a SIGKILL, the transactional stores hold exactly their last commit:
+// the restart replays only the changelog's tail past it, not the changelog.
+TEST_F(ExactlyOnceOnRealKafka, RestartAfterSigkillReplaysOnlyTheChangelogTail) {
+  std::thread writer([&] { generate(8000, 9, 800); });
+  auto w = worker(dir_ + "/a", "a.log");
+  std::this_thread::sleep_for(std::chrono::seconds(7));
+  ASSERT_EQ(w->wait(0), -1) << "the worker stopped by itself:\n" << w->log();
+  w->signal(SIGKILL);
+  w->wait();
+  writer.join();
+  int64_t changelog = 0;
+  for (const auto& r : kafka_->read_all(app_ + "-running-totals-store-changelog", true)) {
+    (void)r;
+    ++changelog;
+  }
+  auto m = run_bounded(dir_ + "/a");
+  // At most one commit's writes per task: 27 products in each of 4 tasks.
+  EXPECT_LE(m["restore-records-total"], 4 * 27);
+  EXPECT_GT(changelog, 10 * 4 * 27) << "too short a run to tell a tail from the whole";
+  expect_exact_committed_totals(9, 8000, 800);
+}
+
+// A second instance with the same transactional identity (its state directory's
+// process id copied, as when a worker's volume moves to another machine while
+// the old one still runs) fences the first: the fenced one stops processing
+// without committing, rejoins under a new identity, and no output is duplicated.
+TEST_F(ExactlyOnceOnRealKafka, SecondInstanceWithTheSameTransactionalIdFencesTheFirst) {
+  std::thread writer([&] { generate(12000, 21, 1000); });
+  auto a = worker(dir_ + "/a", "a.log");
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  S id_file = "/" + app_ + "/brook-process.id";
+  std::filesystem::create_directories(dir_ + "/b/" + app_);
+  std::filesystem::copy_file(dir_ + "/a" + id_file, dir_ + "/b" + id_file);
+  auto b = worker(dir_ + "/b", "b.log");
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  EXPECT_NE(a->log().find("producer fenced"), S::npos) << a->log();
+  writer.join();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  a->signal(SIGTERM);
+  b->signal(SIGTERM);
+  EXPECT_EQ(a->wait(60000), 0) << a->log();
+  EXPECT_EQ(b->wait(60000), 0) << b->log();
+  EXPECT_EQ(b->log().find("producer fenced"), S::npos)
+      << "the fenced worker fenced back (both kept one identity)";
+  run_bounded(dir_ + "/a");
+  expect_exact_committed_totals(21, 12000, 1000);
+}
+
+}  // namespace
+}  // namespace brook
