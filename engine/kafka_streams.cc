@@ -133,14 +133,19 @@ Status KafkaStreams::Impl::prepare() {
   rt.task_options.exactly_once =
       rt.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2;
 
-  // A client for metadata and admin requests.
-  std::map<std::string, std::string> props = rt.config.client_properties(false);
+  // A client for metadata and admin requests. A consumer reading uncommitted
+  // records: a bounded run's end offsets are the logs' ends, not their last
+  // stable offsets, which an open transaction (a killed worker's, until it is
+  // aborted) holds back while committed records pile up behind it.
+  std::map<std::string, std::string> props = rt.config.client_properties(true);
   props["client.id"] = app + "-admin";
+  props["group.id"] = app + "-admin";  // never joins: lookups only
+  props["isolation.level"] = "read_uncommitted";
   kafka::Conf conf;
   s = kafka::make_conf(props, &conf);
   if (!s) return s;
   kafka::Handle admin;
-  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &admin);
+  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &admin);
   if (!s) return s;
 
   std::vector<std::string> external;
@@ -173,7 +178,10 @@ Status KafkaStreams::Impl::prepare() {
   std::vector<InternalTopic> internal;
   for (const auto& [t, n] : internal_counts) {
     if (n == 0) return Status::error("cannot size repartition topic " + t);
-    internal.push_back(InternalTopic{app + "-" + t, n, false, {}});
+    // Kept until read, whatever the records' timestamps (as Kafka Streams
+    // does): re-keyed records of old input would otherwise fall to the
+    // broker's time retention before the next sub-topology reads them.
+    internal.push_back(InternalTopic{app + "-" + t, n, false, {{"retention.ms", "-1"}}});
   }
   for (const auto& st : rt.subtopologies) {
     if (tasks[st.id] == 0) return Status::error("sub-topology " + std::to_string(st.id) + " has no sized source");

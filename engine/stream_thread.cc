@@ -293,6 +293,11 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
     ps.next_offset = ps.committed = offset;
     rd_kafka_topic_partition_list_add(start.get(), key.first.c_str(), key.second)->offset = offset;
   }
+  if (log::enabled(log::Level::kDebug)) {
+    std::string where;
+    for (const auto& [key, offset] : positions) where += fmt::format(" {}-{}@{}", key.first, key.second, offset);
+    log::debug("{}: assigned at{}", client_id_, where);
+  }
   create_tasks(ids, /*after_abort=*/false);
   // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
   // input paused until it runs), at the positions looked up above: the
@@ -598,6 +603,14 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
       }
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
       failing_since_.reset();
+      if (log::enabled(log::Level::kDebug)) {
+        std::string where;
+        for (int i = 0; i < offsets->cnt; ++i) {
+          where += fmt::format(" {}-{}@{}", offsets->elems[i].topic, offsets->elems[i].partition,
+                               offsets->elems[i].offset);
+        }
+        log::debug("{}: committed{}", client_id_, where);
+      }
       // The transaction is committed: now the stores may apply the same writes,
       // with the changelog offsets they correspond to.
       finish_commit(enforce_checkpoints);

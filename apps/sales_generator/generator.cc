@@ -64,7 +64,10 @@ Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
     std::vector<InternalTopic> topics;
     for (const std::string* t :
          {&options.products_topic, &options.purchases_topic, &options.inventories_topic}) {
-      topics.push_back(InternalTopic{*t, options.create_partitions, false, {}});
+      // With --start-time-ms in the past, records carry old timestamps: keep
+      // them from the broker's time retention.
+      topics.push_back(
+          InternalTopic{*t, options.create_partitions, false, {{"retention.ms", "-1"}}});
     }
     s = ensure_topics(rk.get(), topics, -1, embedded);
     if (!s) return s;

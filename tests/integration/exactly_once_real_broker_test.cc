@@ -29,7 +29,13 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     testing::create_sales_topics(*kafka_, purchases_, totals_, 4);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "kept the workers' logs and state in " << dir_ << "\n";
+      return;
+    }
+    std::filesystem::remove_all(dir_);
+  }
 
   StreamsConfig config(const S& state_dir) {
     StreamsConfig c = kafka_->bounded_config(app_, state_dir);

@@ -80,6 +80,7 @@ TEST_F(InternalTopicsOnRealKafka, CreatesACompactedChangelogAndARepartitionTopic
   EXPECT_EQ(counts[repartition_], 4);
   EXPECT_EQ(configs_of(changelog_)["cleanup.policy"], "compact");
   EXPECT_EQ(configs_of(repartition_)["cleanup.policy"], "delete");
+  EXPECT_EQ(configs_of(repartition_)["retention.ms"], "-1") << "kept until read, however old";
 }
 
 TEST_F(InternalTopicsOnRealKafka, FailsToStartNamingAChangelogWithOtherPartitions) {

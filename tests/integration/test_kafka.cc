@@ -45,7 +45,11 @@ Status TestKafka::create_topic(const std::string& name, int partitions,
   kafka::Handle rk;
   s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk);
   if (!s) return s;
-  return ensure_topics(rk.get(), {InternalTopic{name, partitions, false, configs}}, -1,
+  // Test data carries old event times (2022) as record timestamps: keep it
+  // from the broker's time retention (7 days by default).
+  std::map<std::string, std::string> all = configs;
+  all.emplace("retention.ms", "-1");
+  return ensure_topics(rk.get(), {InternalTopic{name, partitions, false, all}}, -1,
                        /*embedded=*/false);
 }
 
@@ -59,25 +63,33 @@ StreamsConfig TestKafka::bounded_config(const std::string& application_id,
 }
 
 std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool read_committed) {
-  kafka::Conf conf;
-  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},
-                               {"group.id", "brook-test-reader"},  // assign only; never joins
-                               {"enable.auto.commit", "false"},
-                               {"enable.partition.eof", "true"},
-                               {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}},
-                              &conf);
-  if (!s) throw std::runtime_error(s.message());
-  kafka::Handle rk;
-  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk);
-  if (!s) throw std::runtime_error(s.message());
+  // The ends come from a read_uncommitted client: a read_committed one gives
+  // the last stable offset, which trails a just-committed transaction until
+  // the broker has written its markers (and so would miss it).
+  auto consumer = [&](const char* isolation) {
+    kafka::Conf conf;
+    Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},
+                                 {"group.id", "brook-test-reader"},  // assign only; never joins
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.partition.eof", "true"},
+                                 {"isolation.level", isolation}},
+                                &conf);
+    if (!s) throw std::runtime_error(s.message());
+    kafka::Handle rk;
+    s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk);
+    if (!s) throw std::runtime_error(s.message());
+    return rk;
+  };
+  kafka::Handle lookup = consumer("read_uncommitted");
+  kafka::Handle rk = consumer(read_committed ? "read_committed" : "read_uncommitted");
   std::map<std::string, int> counts;
-  s = kafka::partition_counts(rk.get(), {topic}, &counts);
+  Status s = kafka::partition_counts(lookup.get(), {topic}, &counts);
   if (!s || !counts.count(topic)) throw std::runtime_error("no topic " + topic);
   kafka::PartitionList list(rd_kafka_topic_partition_list_new(counts[topic]));
   std::map<int32_t, int64_t> ends;
   for (int p = 0; p < counts[topic]; ++p) {
     int64_t low = 0, high = 0;
-    s = kafka::watermarks(rk.get(), topic, p, &low, &high);
+    s = kafka::watermarks(lookup.get(), topic, p, &low, &high);
     if (!s) throw std::runtime_error(s.message());
     if (high > low) {
       rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = low;
