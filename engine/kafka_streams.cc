@@ -133,19 +133,15 @@ Status KafkaStreams::Impl::prepare() {
   rt.task_options.exactly_once =
       rt.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2;
 
-  // A client for metadata and admin requests. A consumer reading uncommitted
-  // records: a bounded run's end offsets are the logs' ends, not their last
-  // stable offsets, which an open transaction (a killed worker's, until it is
-  // aborted) holds back while committed records pile up behind it.
-  std::map<std::string, std::string> props = rt.config.client_properties(true);
+  // A client for metadata and admin requests (a producer: the embedded Kafka
+  // takes topic requests as records on its admin topic).
+  std::map<std::string, std::string> props = rt.config.client_properties(false);
   props["client.id"] = app + "-admin";
-  props["group.id"] = app + "-admin";  // never joins: lookups only
-  props["isolation.level"] = "read_uncommitted";
   kafka::Conf conf;
   s = kafka::make_conf(props, &conf);
   if (!s) return s;
   kafka::Handle admin;
-  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &admin);
+  s = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &admin);
   if (!s) return s;
 
   std::vector<std::string> external;
@@ -217,6 +213,19 @@ Status KafkaStreams::Impl::prepare() {
   }
   for (const InternalTopic& t : internal) rt.output_topics.push_back(t.name);
   if (rt.config.stop_at_end()) {
+    // The end offsets are the logs' ends, asked by a client reading
+    // uncommitted records: a last stable offset is held back by any open
+    // transaction (a killed worker's, until it is aborted) while committed
+    // records pile up behind it.
+    std::map<std::string, std::string> lookup_props = rt.config.client_properties(true);
+    lookup_props["client.id"] = app + "-end-offsets";
+    lookup_props["group.id"] = app + "-end-offsets";  // never joins
+    lookup_props["isolation.level"] = "read_uncommitted";
+    kafka::Conf lookup_conf;
+    kafka::Handle lookup;
+    s = kafka::make_conf(lookup_props, &lookup_conf);
+    if (s) s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(lookup_conf), &lookup);
+    if (!s) return s;
     bounded = std::make_unique<BoundedProgress>();
     std::map<std::string, int> all;
     s = kafka::partition_counts(admin.get(), rt.source_topics, &all);
@@ -224,7 +233,7 @@ Status KafkaStreams::Impl::prepare() {
     for (const auto& [topic, n] : all) {
       for (int p = 0; p < n; ++p) {
         int64_t low = 0, high = 0;
-        s = kafka::watermarks(admin.get(), topic, p, &low, &high);
+        s = kafka::watermarks(lookup.get(), topic, p, &low, &high);
         if (!s) return s;
         bounded->raise_target(topic, p, high);
       }
