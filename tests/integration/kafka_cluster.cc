@@ -84,6 +84,15 @@ pid_t KafkaCluster::pid(int n) const {
   return text.empty() ? pids_.at(n - 1) : std::stoi(text);
 }
 
+std::string KafkaCluster::address(int n) const {
+  // The script lists the brokers in order.
+  std::istringstream list(bootstrap_);
+  std::string one;
+  for (int i = 0; i < n && std::getline(list, one, ','); ++i) {
+  }
+  return one;
+}
+
 void KafkaCluster::kill_broker(int n) {
   pid_t p = pid(n);
   ::kill(p, SIGKILL);

@@ -27,6 +27,8 @@ class KafkaCluster {
   int brokers() const { return static_cast<int>(pids_.size()); }
   // Broker n (1-based): the process, as the script's pid file says now.
   pid_t pid(int n) const;
+  // Broker n's host:port.
+  std::string address(int n) const;
   void kill_broker(int n);    // SIGKILL
   void pause_broker(int n);   // SIGSTOP
   void resume_broker(int n);  // SIGCONT
