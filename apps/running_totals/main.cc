@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
       .option("property", "KEY=VALUE config entry (repeatable)", true)
       .flag("stop-at-end", "process inputs up to their end offsets at start, then exit")
       .flag("print-totals", "print the live totals table to stdout")
+      .flag("no-combine",
+            "send every purchase through the repartition topic (Kafka Streams' plan) instead "
+            "of combining purchases per product first")
       .flag("describe", "print the topology and exit");
   std::string error;
   if (!cli.parse(argc, argv, &error)) {
@@ -120,7 +123,9 @@ int main(int argc, char** argv) {
   TotalsTable table;
   brook::demo::TotalsObserver observer;
   if (cli.has("print-totals")) observer = [&table](const auto& t) { table.update(t); };
-  brook::Topology topology = brook::demo::build_running_totals(input, output, observer);
+  std::optional<brook::Combine> combine = brook::Combine{};
+  if (cli.has("no-combine")) combine.reset();
+  brook::Topology topology = brook::demo::build_running_totals(input, output, observer, combine);
   if (cli.has("describe")) {
     std::cout << topology.describe();
     return 0;
