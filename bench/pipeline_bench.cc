@@ -406,6 +406,8 @@ int main(int argc, char** argv) {
   o.compression = cli.get("compression").value_or("lz4");
   o.properties.emplace_back("consumer.queued.max.messages.kbytes",
                             cli.get("prefetch-kbytes").value_or("524288"));
+  // The raw pipes' prefetch (start_raw_pipe), for brook's pipelines too.
+  o.properties.emplace_back("consumer.queued.min.messages", "1000000");
   o.properties.emplace_back("consumer.fetch.wait.max.ms", cli.get("fetch-wait-ms").value_or("10"));
   for (const std::string& kv : cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
     size_t eq = kv.find('=');

@@ -3,7 +3,7 @@
 // copies every record of the input topic to the output topic (key and value
 // untouched) with brook's client loop: batched consumption from the consumer
 // queue, delivery reports on librdkafka's background thread, the same client
-// defaults (range assignment, queued.min.messages, acks=all, linger at a tenth
+// defaults (range assignment, prefetch bounds, acks=all, linger at a tenth
 // of the commit interval) and commits on the same schedule — at-least-once:
 // flush the producer, then commit offsets; exactly-once (--transactional): one
 // transaction per commit interval with the offsets sent in it. Prints RUNNING
@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
       {{"bootstrap.servers", bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
        {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
        {"partition.assignment.strategy", "range"}, {"queued.min.messages", "1000000"},
+       {"queued.max.messages.kbytes", "32768"}, {"fetch.max.bytes", "8388608"},
+       {"max.partition.fetch.bytes", "524288"},
        {"isolation.level", txn ? "read_committed" : "read_uncommitted"}},
       &cconf));
   rd_kafka_conf_set_opaque(cconf.get(), &positions);

@@ -99,10 +99,19 @@ Status StreamThread::init() {
   std::map<std::string, std::string> props = {
       {"auto.offset.reset", "earliest"},
       {"session.timeout.ms", "45000"},
-      // Keep fetching ahead across many partitions; memory stays bounded by
-      // queued.max.messages.kbytes. librdkafka's default (100000) starves a
-      // consumer of many partitions between fetch responses.
+      // What the consumer fetches ahead is most of a worker's memory: each
+      // queued message costs librdkafka a few hundred bytes besides its
+      // payload, and a fetch response stays whole while any of its messages is
+      // queued. Bounded here by bytes (32 MiB of payload, responses of at most
+      // 8 MiB) rather than by count: librdkafka 2.0 stops fetching while the
+      // queue is over either bound and looks again only when its broker thread
+      // next wakes (up to 1 s later; 2.1 added fetch.queue.backoff.ms), so the
+      // queue must hold about a second of input, and small records (a
+      // repartition topic's) need many per megabyte.
       {"queued.min.messages", "1000000"},
+      {"queued.max.messages.kbytes", "32768"},
+      {"fetch.max.bytes", "8388608"},
+      {"max.partition.fetch.bytes", "524288"},
   };
   for (const auto& [k, v] : cfg.client_properties(true)) props[k] = v;
   props["group.id"] = cfg.application_id();
