@@ -20,7 +20,9 @@
 // all alike). Done: the output topic (read_committed under exactly-once) holds
 // totals that count every purchase exactly once (the raw pipe: a copy of every
 // record). The worker is then stopped with SIGTERM. A contender that does not
-// get there within --timeout-s fails the run.
+// get there within --timeout-s fails the run. Rounds repeat it all (the order
+// of contenders alternating); the summary gives medians, and ratios paired
+// within a round.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -298,8 +300,9 @@ int main(int argc, char** argv) {
       .option("partitions", "input partitions (default 32)")
       .option("guarantees", "comma-separated (default at_least_once,exactly_once_v2)")
       .option("commit-interval-ms",
-              "at_least_once commit interval of every contender (default 1000; exactly_once_v2: "
-              "100, both systems' default)")
+              "commit interval of every contender under both guarantees (default 100, both "
+              "systems' exactly_once_v2 default, so that the guarantees compare like with like)")
+      .option("rounds", "rounds; the summary gives medians (default 3)")
       .option("raw-pipe", "brook-bench-raw-pipe binary (required)")
       .option("running-totals", "brook-running-totals binary (required)")
       .option("peer-classpath", "classpath of the Kafka Streams peer (required)")
@@ -323,7 +326,8 @@ int main(int argc, char** argv) {
   o.peer_classpath = *cli.get("peer-classpath");
   o.java = cli.get("java").value_or("java");
   o.jvm_options = cli.get("jvm-options").value_or("-Xmx1g");
-  int alos_commit_ms = std::stoi(cli.get("commit-interval-ms").value_or("1000"));
+  int commit_ms = std::stoi(cli.get("commit-interval-ms").value_or("100"));
+  int rounds = std::stoi(cli.get("rounds").value_or("3"));
   std::string run_id = std::to_string(::getpid());
   o.input = "bench.peers.purchases." + run_id;
   o.work = (std::filesystem::temp_directory_path() / ("brook-bench-peers-" + run_id)).string();
@@ -353,57 +357,77 @@ int main(int argc, char** argv) {
               static_cast<long long>(o.records), o.partitions, o.bootstrap.c_str(),
               o.jvm_options.c_str());
   int failures = 0;
-  std::map<std::string, std::map<std::string, Result>> results;  // guarantee -> contender
-  for (size_t gi = 0; gi < guarantees.size(); ++gi) {
-    bool eos = guarantees[gi] == "exactly_once_v2";
-    int commit_ms = eos ? 100 : alos_commit_ms;
-    std::printf("\n%s, commit.interval.ms=%d, 1 stream thread\n", guarantees[gi].c_str(),
-                commit_ms);
-    std::printf("  %-18s %10s %9s %10s %9s %9s %9s\n", "", "records/s", "CPU s/M", "peak RSS MB",
-                "RUNNING", "1st out", "done");
-    // Alternate the order between guarantees: no contender always runs first.
-    std::vector<Contender> order = contenders;
-    if (gi % 2) std::reverse(order.begin(), order.end());
-    for (const Contender& c : order) {
-      std::string tag = c.name;
-      std::replace(tag.begin(), tag.end(), ' ', '-');
-      std::string id = "bench-" + run_id + "-" + guarantees[gi] + "-" + tag;
-      std::string output = id + "-out";
-      Result r = run(o, command(o, c.name, eos, id, output, commit_ms), output, eos, c.totals,
-                     o.work + "/" + id + ".log");
-      if (!r.failure.empty()) ++failures;
-      print_row(c.name, r);
-      std::fflush(stdout);
-      results[guarantees[gi]][c.name] = r;
-    }
-    auto& g = results[guarantees[gi]];
-    if (g.count("Kafka Streams") && g["Kafka Streams"].failure.empty()) {
-      const Result& ks = g["Kafka Streams"];
+  // ratio name -> one value per round
+  std::map<std::string, std::vector<double>> ratios;
+  std::map<std::string, std::vector<double>> rss, throughputs;  // by "guarantee/contender"
+  for (int round = 0; round < rounds; ++round) {
+    std::map<std::string, std::map<std::string, Result>> results;  // guarantee -> contender
+    for (size_t gi = 0; gi < guarantees.size(); ++gi) {
+      bool eos = guarantees[gi] == "exactly_once_v2";
+      std::printf("\nround %d, %s, commit.interval.ms=%d, 1 stream thread\n", round + 1,
+                  guarantees[gi].c_str(), commit_ms);
+      std::printf("  %-18s %10s %9s %10s %9s %9s %9s\n", "", "records/s", "CPU s/M",
+                  "peak RSS MB", "RUNNING", "1st out", "done");
+      // Alternate the order: no contender always runs first.
+      std::vector<Contender> order = contenders;
+      if ((gi + round) % 2) std::reverse(order.begin(), order.end());
+      for (const Contender& c : order) {
+        std::string tag = c.name;
+        std::replace(tag.begin(), tag.end(), ' ', '-');
+        std::string id =
+            "bench-" + run_id + "-" + std::to_string(round) + "-" + guarantees[gi] + "-" + tag;
+        std::string output = id + "-out";
+        Result r = run(o, command(o, c.name, eos, id, output, commit_ms), output, eos, c.totals,
+                       o.work + "/" + id + ".log");
+        if (!r.failure.empty()) ++failures;
+        print_row(c.name, r);
+        std::fflush(stdout);
+        results[guarantees[gi]][c.name] = r;
+        if (r.failure.empty()) {
+          rss[guarantees[gi] + "/" + c.name].push_back(r.peak_rss_mb);
+          throughputs[guarantees[gi] + "/" + c.name].push_back(r.throughput);
+        }
+      }
+      auto& g = results[guarantees[gi]];
+      auto ok = [&](const char* name) { return g.count(name) && g[name].failure.empty(); };
       for (const char* name : {"brook", "brook per record"}) {
-        if (!g.count(name) || !g[name].failure.empty()) continue;
-        std::printf("  %s / Kafka Streams: throughput %.2fx, CPU per record %.2fx, peak RSS %.2fx, "
-                    "time to first output %.2fx\n",
-                    name, g[name].throughput / ks.throughput, g[name].cpu_s_per_m / ks.cpu_s_per_m,
-                    g[name].peak_rss_mb / ks.peak_rss_mb,
-                    g[name].to_first_output / ks.to_first_output);
+        if (!ok(name) || !ok("Kafka Streams")) continue;
+        const Result& ks = g["Kafka Streams"];
+        std::string key = guarantees[gi] + ": " + name + " / Kafka Streams";
+        ratios[key + ", throughput"].push_back(g[name].throughput / ks.throughput);
+        ratios[key + ", CPU per record"].push_back(g[name].cpu_s_per_m / ks.cpu_s_per_m);
+        ratios[key + ", peak RSS"].push_back(g[name].peak_rss_mb / ks.peak_rss_mb);
+        ratios[key + ", time to first output"].push_back(g[name].to_first_output /
+                                                         ks.to_first_output);
+      }
+      if (ok("brook") && ok("raw pipe")) {
+        ratios[guarantees[gi] + ": brook / raw pipe, throughput"].push_back(
+            g["brook"].throughput / g["raw pipe"].throughput);
       }
     }
-    if (g.count("raw pipe") && g.count("brook") && g["raw pipe"].failure.empty() &&
-        g["brook"].failure.empty()) {
-      std::printf("  brook / raw pipe: throughput %.2fx\n",
-                  g["brook"].throughput / g["raw pipe"].throughput);
+    if (results.count("at_least_once") && results.count("exactly_once_v2")) {
+      for (const char* name : {"brook", "brook per record", "Kafka Streams"}) {
+        const Result& a = results["at_least_once"][name];
+        const Result& e = results["exactly_once_v2"][name];
+        if (a.failure.empty() && e.failure.empty() && a.throughput > 0) {
+          ratios[std::string(name) + ": exactly_once_v2 / at_least_once, throughput"].push_back(
+              e.throughput / a.throughput);
+        }
+      }
     }
   }
-  if (results.count("at_least_once") && results.count("exactly_once_v2")) {
-    for (const char* name : {"brook", "brook per record", "Kafka Streams"}) {
-      const Result& a = results["at_least_once"][name];
-      const Result& e = results["exactly_once_v2"][name];
-      if (a.failure.empty() && e.failure.empty() && a.throughput > 0) {
-        std::printf("\n%s: exactly_once_v2 / at_least_once throughput %.2fx", name,
-                    e.throughput / a.throughput);
-      }
-    }
-    std::printf("\n");
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  std::printf("\nmedians over %d rounds (range)\n", rounds);
+  for (const auto& [key, v] : throughputs) {
+    std::printf("  %-48s %10.0f records/s, peak RSS %.0f MB\n", key.c_str(), median(v),
+                median(rss[key]));
+  }
+  for (const auto& [key, v] : ratios) {
+    std::printf("  %-68s %.2fx (%.2f-%.2f)\n", key.c_str(), median(v),
+                *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
   }
   if (failures == 0) std::filesystem::remove_all(o.work);
   return failures == 0 ? 0 : 1;

@@ -3,7 +3,8 @@
 // copies every record of the input topic to the output topic (key and value
 // untouched) with brook's client loop: batched consumption from the consumer
 // queue, delivery reports on librdkafka's background thread, the same client
-// defaults (range assignment, prefetch bounds, acks=all, linger at a tenth
+// defaults (range assignment, prefetch bounds and the FetchWaker, acks=all,
+// linger at a tenth
 // of the commit interval) and commits on the same schedule — at-least-once:
 // flush the producer, then commit offsets; exactly-once (--transactional): one
 // transaction per commit interval with the offsets sent in it. Prints RUNNING
@@ -15,6 +16,7 @@
 #include <iostream>
 
 #include "apps/common/cli.h"
+#include "engine/fetch_waker.h"
 #include "engine/kafka_client.h"
 
 namespace {
@@ -40,6 +42,7 @@ void check(rd_kafka_error_t* error, const char* what) {
 struct Positions {
   std::map<std::pair<std::string, int32_t>, int64_t> next;  // to commit
   bool assigned = false;
+  brook::FetchWaker* waker = nullptr;  // librdkafka < 2.1, as brook's
 };
 
 }  // namespace
@@ -70,8 +73,8 @@ int main(int argc, char** argv) {
   check(brook::kafka::make_conf(
       {{"bootstrap.servers", bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
        {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
-       {"partition.assignment.strategy", "range"}, {"queued.min.messages", "1000000"},
-       {"queued.max.messages.kbytes", "32768"}, {"fetch.max.bytes", "8388608"},
+       {"partition.assignment.strategy", "range"}, {"queued.min.messages", "100000"},
+       {"queued.max.messages.kbytes", "8192"}, {"fetch.max.bytes", "4194304"},
        {"max.partition.fetch.bytes", "524288"},
        {"isolation.level", txn ? "read_committed" : "read_uncommitted"}},
       &cconf));
@@ -81,6 +84,13 @@ int main(int argc, char** argv) {
     auto* pos = static_cast<Positions*>(op);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       rd_kafka_assign(rk, parts);
+      if (pos->waker) {
+        std::vector<std::pair<std::string, int32_t>> assigned;
+        for (int i = 0; i < parts->cnt; ++i) {
+          assigned.emplace_back(parts->elems[i].topic, parts->elems[i].partition);
+        }
+        pos->waker->set_partitions(std::move(assigned));
+      }
       if (!pos->assigned) {
         pos->assigned = true;
         std::printf("RUNNING\n");
@@ -95,6 +105,10 @@ int main(int argc, char** argv) {
   check(brook::kafka::make_client(RD_KAFKA_CONSUMER, std::move(cconf), &consumer));
   rd_kafka_poll_set_consumer(consumer.get());
   rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer.get());
+  std::unique_ptr<brook::FetchWaker> waker;
+  if (brook::FetchWaker::needed()) waker = std::make_unique<brook::FetchWaker>(consumer.get());
+  positions.waker = waker.get();
+  bool draining_backlog = false;
 
   std::map<std::string, std::string> pprops = {
       {"bootstrap.servers", bootstrap}, {"acks", "all"}, {"partitioner", "murmur2_random"},
@@ -155,6 +169,14 @@ int main(int argc, char** argv) {
   while (!g_stop.load()) {
     ssize_t n = rd_kafka_consume_batch_queue(queue, 0, batch, 1000);
     if (n == 0) n = rd_kafka_consume_batch_queue(queue, 50, batch, 1);
+    if (waker) {  // as brook's stream thread
+      if (n == 1000) {
+        draining_backlog = true;
+      } else if (draining_backlog && rd_kafka_queue_length(queue) == 0) {
+        draining_backlog = false;
+        waker->wake();
+      }
+    }
     for (ssize_t i = 0; i < n; ++i) {
       brook::kafka::Message m(batch[i]);
       if (m->err) continue;
@@ -179,6 +201,8 @@ int main(int argc, char** argv) {
     }
   }
   commit();
+  positions.waker = nullptr;
+  waker.reset();
   rd_kafka_topic_destroy(out);
   rd_kafka_queue_destroy(queue);
   rd_kafka_consumer_close(consumer.get());

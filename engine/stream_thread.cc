@@ -102,15 +102,12 @@ Status StreamThread::init() {
       // What the consumer fetches ahead is most of a worker's memory: each
       // queued message costs librdkafka a few hundred bytes besides its
       // payload, and a fetch response stays whole while any of its messages is
-      // queued. Bounded here by bytes (32 MiB of payload, responses of at most
-      // 8 MiB) rather than by count: librdkafka 2.0 stops fetching while the
-      // queue is over either bound and looks again only when its broker thread
-      // next wakes (up to 1 s later; 2.1 added fetch.queue.backoff.ms), so the
-      // queue must hold about a second of input, and small records (a
-      // repartition topic's) need many per megabyte.
-      {"queued.min.messages", "1000000"},
-      {"queued.max.messages.kbytes", "32768"},
-      {"fetch.max.bytes", "8388608"},
+      // queued. Bounded to 100k messages or 8 MiB of payload, in responses of
+      // at most 4 MiB: enough to keep a stream thread busy as long as the
+      // fetcher refills it at once when it runs dry (FetchWaker, below 2.1).
+      {"queued.min.messages", "100000"},
+      {"queued.max.messages.kbytes", "8192"},
+      {"fetch.max.bytes", "4194304"},
       {"max.partition.fetch.bytes", "524288"},
   };
   for (const auto& [k, v] : cfg.client_properties(true)) props[k] = v;
@@ -127,6 +124,9 @@ Status StreamThread::init() {
   props["isolation.level"] = cfg.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2
                                  ? "read_committed"
                                  : "read_uncommitted";
+  // From librdkafka 2.1 on, a partition over those bounds is looked at again
+  // after this, instead of up to a second later (before 2.1: FetchWaker).
+  if (!FetchWaker::needed()) props["fetch.queue.backoff.ms"] = "10";
   kafka::Conf conf;
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;
@@ -136,6 +136,7 @@ Status StreamThread::init() {
   if (!s) return s;
   rd_kafka_poll_set_consumer(consumer_.get());
   queue_ = rd_kafka_queue_get_consumer(consumer_.get());
+  if (FetchWaker::needed()) fetch_waker_ = std::make_unique<FetchWaker>(consumer_.get());
   s = create_producer();
   if (!s) return s;
   s = ChangelogReader::create(cfg, client_id_ + "-restore-consumer", *rt_.metrics, &reader_);
@@ -198,6 +199,7 @@ void StreamThread::run() {
     fail(e.what());
   }
   if (state_.load() == State::kError) close_tasks(false);
+  fetch_waker_.reset();  // it asks the consumer, which closes below
   // Leaves the group; the revoke callback finds no tasks left.
   if (queue_) rd_kafka_queue_destroy(queue_);
   queue_ = nullptr;
@@ -221,6 +223,16 @@ void StreamThread::loop_once() {
   rd_kafka_message_t* batch[1000];
   ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch, 1000);
   if (n == 0 && timeout > 0) n = rd_kafka_consume_batch_queue(queue_, timeout, batch, 1);
+  if (fetch_waker_) {
+    // Working through a backlog (full batches) until the prefetch ran dry:
+    // get the fetchers going again now, not in up to a second.
+    if (n == 1000) {
+      draining_backlog_ = true;
+    } else if (draining_backlog_ && rd_kafka_queue_length(queue_) == 0) {
+      draining_backlog_ = false;
+      fetch_waker_->wake();
+    }
+  }
   last_poll_count_ = n;
   for (ssize_t i = 0; i < n; ++i) {
     route(kafka::Message(batch[i]));
@@ -317,6 +329,11 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
                              rd_kafka_err2str(assign_err));
   }
   for (StreamTask* t : restoring_) set_paused(t, true);
+  if (fetch_waker_) {
+    std::vector<std::pair<std::string, int32_t>> assigned;
+    for (const auto& [key, offset] : positions) assigned.push_back(key);
+    fetch_waker_->set_partitions(std::move(assigned));
+  }
   assigned_once_ = true;
   bounded_idle_ = false;
   log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions->cnt,

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "engine/changelog_reader.h"
+#include "engine/fetch_waker.h"
 #include "engine/kafka_client.h"
 #include "engine/runtime_context.h"
 #include "engine/streams_producer.h"
@@ -126,6 +127,8 @@ class StreamThread {
   const rd_kafka_topic_t* last_routed_rkt_ = nullptr;  // its topic handle
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue (owned by librdkafka)
   ssize_t last_poll_count_ = 0;  // messages the last poll returned
+  std::unique_ptr<FetchWaker> fetch_waker_;  // librdkafka < 2.1 only
+  bool draining_backlog_ = false;  // the last polls returned full batches
   bool assigned_once_ = false;
   std::string txn_id_suffix_;  // set once this thread's producer was fenced
   bool uncommitted_ = false;
