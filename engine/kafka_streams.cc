@@ -132,6 +132,18 @@ Status KafkaStreams::Impl::prepare() {
   rt.task_options.dead_letter_topic = rt.config.dead_letter_topic();
   rt.task_options.exactly_once =
       rt.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2;
+  if (rt.task_options.exactly_once) {
+    for (const Topology::StoreDef& store : topology.stores()) {
+      if (store.persistent && !store.logging) {
+        return Status::error(
+            "store '" + store.name +
+            "' is persistent with logging disabled: under exactly_once_v2 a worker killed "
+            "between a transaction's commit and its store's would lose that transaction's "
+            "writes, with no changelog to restore them from. Enable logging, keep the store in "
+            "memory, or use at_least_once");
+      }
+    }
+  }
 
   // A client for metadata and admin requests (a producer: the embedded Kafka
   // takes topic requests as records on its admin topic).

@@ -1,6 +1,7 @@
 #include "engine/stream_task.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "state/changelogging_store.h"
 #include "state/in_memory_store.h"
@@ -59,8 +60,42 @@ StreamTask::~StreamTask() {
   if (!closed_) close(false);
 }
 
+// Stores written under one guarantee cannot be trusted under the other: an
+// at-least-once store may hold writes that were never logged (a crash before
+// their commit), which exactly-once would keep for good; an exactly-once store
+// carries its offsets in a column family that an at-least-once store does not
+// open. So a task directory names the guarantee its stores were written under,
+// and stores from another — or from before brook wrote that name — are wiped
+// and restored from their changelogs.
+void StreamTask::check_guarantee_of_directory() {
+  if (!directory_) return;
+  const char* wanted = options_.exactly_once ? "exactly_once_v2" : "at_least_once";
+  std::string marker = directory_->path() + "/.guarantee";
+  std::string found;
+  if (std::ifstream in(marker); in) std::getline(in, found);
+  if (found == wanted) return;
+  bool any = false;
+  for (const std::string& name : subtopology_.stores) {
+    std::error_code ec;
+    any |= std::filesystem::exists(directory_->store_path(name), ec);
+  }
+  if (any) {
+    log::warn("task {}: its stores were written under {}; under {} they are wiped and restored "
+              "from their changelogs",
+              id_str_, found.empty() ? "an unknown guarantee" : found, wanted);
+    for (const std::string& name : subtopology_.stores) {
+      std::filesystem::remove_all(directory_->store_path(name));
+    }
+    state::CheckpointFile(directory_->checkpoint_path()).remove();
+  }
+  std::ofstream out(marker, std::ios::trunc);
+  out << wanted << "\n";
+  if (!out) throw state::StateStoreError("task " + id_str_ + ": cannot write " + marker);
+}
+
 void StreamTask::open_stores() {
   if (stores_open_) return;
+  check_guarantee_of_directory();
   for (const std::string& name : subtopology_.stores) {
     auto stack = std::make_unique<StoreStack>();
     stack->def = topology_.find_store(name);

@@ -131,6 +131,8 @@ class StreamTask final : public TaskContext {
   struct StoreStack;
   class Writer;
 
+  // Wipes stores written under the other guarantee (or an unknown one).
+  void check_guarantee_of_directory();
   // The store at the bottom of `s` (RocksDB, transactional RocksDB or memory).
   std::unique_ptr<state::KeyValueBytesStore> open_bottom(StoreStack& s, const std::string& name);
   // Stacks changelogging (s.writer must exist when logged) and caching on `store`.

@@ -618,6 +618,9 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
   kafka::PartitionList offsets = advanced_offsets();
   if (producer_->transactional()) {
     std::string message;
+    // Only a commit of something shows the failures are over (a commit of
+    // nothing, while revived tasks wait for their input, succeeds trivially).
+    bool committing = offsets->cnt > 0 || producer_->in_transaction();
     StreamsProducer::TxnError r =
         producer_->commit_transaction(consumer_.get(), offsets.get(), &message);
     if (r == StreamsProducer::TxnError::kNone) {
@@ -628,7 +631,7 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
         if (err) log::warn("{}: offset commit failed: {}", client_id_, rd_kafka_err2str(err));
       }
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
-      failing_since_.reset();
+      if (committing) failing_since_.reset();
       if (log::enabled(log::Level::kDebug)) {
         std::string where;
         for (int i = 0; i < offsets->cnt; ++i) {

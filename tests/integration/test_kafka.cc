@@ -209,13 +209,18 @@ Status TestKafka::produce(const std::string& topic, int32_t partition,
 }
 
 Status TestKafka::produce_all(const std::string& topic,
-                              const std::vector<std::pair<std::string, std::string>>& records) {
+                              const std::vector<std::pair<std::string, std::string>>& records,
+                              int32_t partition) {
   Delivery d;
   kafka::Handle rk;
   Status s = make_producer(bootstrap_, &d, &rk);
   if (!s) return s;
   for (const auto& [key, value] : records) {
-    s = send(rk.get(), topic, -1, key, value);
+    for (;;) {
+      s = send(rk.get(), topic, partition, key, value);
+      if (s || s.message() != rd_kafka_err2str(RD_KAFKA_RESP_ERR__QUEUE_FULL)) break;
+      rd_kafka_poll(rk.get(), 10);
+    }
     if (!s) return s;
   }
   return delivered(rk.get(), d);

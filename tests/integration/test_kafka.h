@@ -54,10 +54,11 @@ class TestKafka {
                  const std::optional<std::string>& value,
                  const std::vector<std::pair<std::string, std::string>>& headers = {},
                  const std::string& compression = "none");
-  // Produces every (key, value) by key, with one producer; fails unless all
-  // were delivered.
+  // Produces every (key, value) by key (or to `partition` when >= 0), with one
+  // producer; fails unless all were delivered.
   Status produce_all(const std::string& topic,
-                     const std::vector<std::pair<std::string, std::string>>& records);
+                     const std::vector<std::pair<std::string, std::string>>& records,
+                     int32_t partition = -1);
   EmbeddedKafka* embedded() { return embedded_.get(); }
 
  private:
