@@ -12,6 +12,8 @@
 #include <random>
 #include <thread>
 
+#include <rocksdb/cache.h>
+
 #include "brook/metrics.h"
 #include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
@@ -256,6 +258,8 @@ Status KafkaStreams::Impl::prepare() {
       static_cast<size_t>(rt.config.rocksdb_memory_budget_bytes()),
       [](std::string_view line) { log::warn("rocksdb: {}", line); });
   rt.rocksdb = rocksdb.get();
+  metrics.rocksdb_block_cache_capacity_bytes =
+      static_cast<int64_t>(rocksdb->block_cache()->GetCapacity());
   std::error_code ec;
   std::filesystem::create_directories(rt.state_dir, ec);
   if (ec) return Status::error("cannot create state.dir " + rt.state_dir + ": " + ec.message());

@@ -281,13 +281,8 @@ void StreamTask::restore(const std::string& store, std::string_view key,
 void StreamTask::wipe_store(const std::string& name) {
   StoreStack& s = *stores_.at(name);
   if (!s.persistent) return;
-  // Rebuild the stack on an empty database.
-  s.bottom->close();
-  std::string path = directory_->store_path(name);
-  std::filesystem::remove_all(path);
-  // The bottom store is owned by the layer above it: rebuild the whole stack.
-  s.top.reset();
-  wrap(s, open_bottom(s, name));
+  // In place: the task's nodes hold the stack.
+  s.top->wipe();
   for (auto it = changelog_offsets_.begin(); it != changelog_offsets_.end();) {
     it = it->first.first == resolve_topic(Topology::changelog_topic(name), true)
              ? changelog_offsets_.erase(it)

@@ -204,6 +204,12 @@ void CachingStore::flush() {
   inner_->flush();
 }
 
+void CachingStore::wipe() {
+  // Dirty entries too: what they hold is to come from the changelog now.
+  while (!lru_.empty()) erase(entries_.find(lru_.front()));
+  inner_->wipe();
+}
+
 void CachingStore::close() {
   flush();
   while (!lru_.empty()) erase(entries_.find(lru_.front()));

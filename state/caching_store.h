@@ -50,6 +50,7 @@ class CachingStore final : public KeyValueBytesStore {
   void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override;
+  void wipe() override;
   void close() override;
   CachingStore* as_cache() override { return this; }
 

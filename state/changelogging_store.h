@@ -33,6 +33,7 @@ class ChangeloggingStore final : public KeyValueBytesStore {
   }
   uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
   void flush() override { inner_->flush(); }
+  void wipe() override { inner_->wipe(); }  // not logged: the changelog is the source
   void close() override { inner_->close(); }
 
   KeyValueBytesStore& inner() { return *inner_; }

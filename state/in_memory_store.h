@@ -20,6 +20,7 @@ class InMemoryStore final : public KeyValueBytesStore {
   void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
   uint64_t approximate_num_entries() override { return map_.size(); }
   void flush() override {}
+  void wipe() override { map_.clear(); }
   void close() override {}
 
  private:

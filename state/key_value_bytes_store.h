@@ -49,6 +49,11 @@ class KeyValueBytesStore {
 
   // Makes everything written so far durable in this layer and those below it.
   virtual void flush() = 0;
+  // Drops every entry of this layer and those below it, logging nothing and
+  // forwarding nothing: the store is about to be rebuilt from its changelog.
+  // The stack stays the same objects, so what holds it (a task's nodes) need
+  // not know. Throws StateStoreError on I/O failure.
+  virtual void wipe() = 0;
   virtual void close() = 0;
 
   // This layer as a record cache (CachingStore), or null.

@@ -56,11 +56,23 @@ rocksdb::Options RocksDbStore::options(const RocksDbResources& resources) {
 }
 
 RocksDbStore::RocksDbStore(std::string name, std::string path, const RocksDbResources& resources)
-    : name_(std::move(name)), path_(std::move(path)) {
+    : name_(std::move(name)), path_(std::move(path)), resources_(resources) {
+  open();
+}
+
+void RocksDbStore::open() {
   create_store_directory(name_, path_);
   rocksdb::DB* db = nullptr;
-  check(rocksdb::DB::Open(options(resources), path_, &db), name_, "open");
+  check(rocksdb::DB::Open(options(resources_), path_, &db), name_, "open");
   db_.reset(db);
+}
+
+void RocksDbStore::wipe() {
+  close();
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (ec) throw StateStoreError("state store '" + name_ + "': cannot delete " + path_ + ": " + ec.message());
+  open();
 }
 
 RocksDbStore::~RocksDbStore() { close(); }

@@ -32,6 +32,8 @@ class RocksDbStore final : public KeyValueBytesStore {
   void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override;
+  // Closes the database, deletes its files and opens it empty.
+  void wipe() override;
   void close() override;
 
   // Options shared by every RocksDB store of brook: the process budget's cache
@@ -39,8 +41,11 @@ class RocksDbStore final : public KeyValueBytesStore {
   static rocksdb::Options options(const RocksDbResources& resources);
 
  private:
+  void open();
+
   std::string name_;
   std::string path_;
+  const RocksDbResources& resources_;
   std::unique_ptr<rocksdb::DB> db_;
 };
 

@@ -1,5 +1,7 @@
 #include "state/transactional_rocksdb_store.h"
 
+#include <filesystem>
+
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
@@ -21,9 +23,22 @@ std::string offset_key(const std::string& topic, int32_t partition) {
 
 TransactionalRocksDbStore::TransactionalRocksDbStore(std::string name, std::string path,
                                                      const RocksDbResources& resources)
-    : name_(std::move(name)), path_(std::move(path)) {
+    : name_(std::move(name)), path_(std::move(path)), resources_(resources) {
+  open();
+}
+
+void TransactionalRocksDbStore::wipe() {
+  close();
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (ec) throw StateStoreError("state store '" + name_ + "': cannot delete " + path_ + ": " + ec.message());
+  open();
+}
+
+void TransactionalRocksDbStore::open() {
   create_store_directory(name_, path_);
-  rocksdb::Options options = RocksDbStore::options(resources);
+  staged_ = 0;
+  rocksdb::Options options = RocksDbStore::options(resources_);
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(options)},
       {kMetaFamily, rocksdb::ColumnFamilyOptions(options)}};

@@ -38,6 +38,8 @@ class TransactionalRocksDbStore final : public KeyValueBytesStore {
   void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override {}
+  // Drops the staged writes, deletes the database and opens it empty.
+  void wipe() override;
   void close() override;
 
   // Applies the staged writes and records `offsets` (changelog topic/partition
@@ -50,8 +52,11 @@ class TransactionalRocksDbStore final : public KeyValueBytesStore {
   ChangelogOffsets committed_offsets();
 
  private:
+  void open();
+
   std::string name_;
   std::string path_;
+  const RocksDbResources& resources_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;  // owned by db_
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;  // owned by db_

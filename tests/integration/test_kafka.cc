@@ -117,6 +117,7 @@ std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool r
     if (m->payload) r.value = std::string(static_cast<const char*>(m->payload), m->len);
     r.partition = m->partition;
     r.offset = m->offset;
+    r.timestamp = rd_kafka_message_timestamp(m.get(), nullptr);
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* name;

@@ -21,6 +21,7 @@ struct ConsumedRecord {
   std::optional<std::string> value;
   int32_t partition;
   int64_t offset;
+  int64_t timestamp;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -21,6 +21,9 @@ struct Metrics {
   std::atomic<int64_t> rebalance_total{0};
   std::atomic<int64_t> aborted_transactions_total{0};
   std::atomic<int64_t> restore_time_ms_total{0};        // wall time spent restoring
+  // The capacity of the cache that every RocksDB store of the process shares
+  // (rocksdb.memory.budget.bytes, as RocksDB has it).
+  std::atomic<int64_t> rocksdb_block_cache_capacity_bytes{0};
 
   std::map<std::string, int64_t> snapshot() const {
     return {{"process-total", process_total.load()},
@@ -32,7 +35,8 @@ struct Metrics {
             {"produce-total", produce_total.load()},
             {"rebalance-total", rebalance_total.load()},
             {"aborted-transactions-total", aborted_transactions_total.load()},
-            {"restore-time-ms-total", restore_time_ms_total.load()}};
+            {"restore-time-ms-total", restore_time_ms_total.load()},
+            {"rocksdb-block-cache-capacity-bytes", rocksdb_block_cache_capacity_bytes.load()}};
   }
 };
 
