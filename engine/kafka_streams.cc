@@ -376,6 +376,9 @@ void KafkaStreams::close() {
     }
   }
   impl_->threads.clear();
+  // The state directory is free for another instance once this one closed.
+  if (impl_->process_lock_fd >= 0) ::close(impl_->process_lock_fd);
+  impl_->process_lock_fd = -1;
   if (failed) {
     impl_->set_state(State::kError);
   } else {

@@ -234,11 +234,20 @@ void StreamThread::loop_once() {
     }
   }
   last_poll_count_ = n;
-  for (ssize_t i = 0; i < n; ++i) {
-    route(kafka::Message(batch[i]));
-    if (state_.load() == State::kError) {
-      for (ssize_t j = i + 1; j < n; ++j) rd_kafka_message_destroy(batch[j]);
-      return;
+  {
+    // Messages not routed when processing fails (by error or exception) are
+    // destroyed: one left over keeps its partition alive, and the consumer
+    // would never finish closing.
+    struct Unrouted {
+      rd_kafka_message_t** next;
+      rd_kafka_message_t** end;
+      ~Unrouted() {
+        while (next < end) rd_kafka_message_destroy(*next++);
+      }
+    } unrouted{batch, batch + std::max<ssize_t>(n, 0)};
+    while (unrouted.next < unrouted.end) {
+      route(kafka::Message(*unrouted.next++));
+      if (state_.load() == State::kError) return;
     }
   }
   if (restoring) {

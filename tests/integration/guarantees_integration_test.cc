@@ -5,6 +5,9 @@
 // guarantee, the memory budget, and a Kafka or topic that is not there.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/resource.h>
+
 #include <filesystem>
 
 #include "state/checkpoint_file.h"
@@ -258,6 +261,77 @@ TEST_F(Guarantees, AKafkaThatDoesNotAnswerFailsStartNamingIt) {
   EXPECT_FALSE(s);
   EXPECT_NE(s.message().find("cannot reach Kafka at 127.0.0.1:1"), S::npos) << s.message();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+}
+
+}  // namespace
+}  // namespace brook
+
+namespace brook {
+namespace {
+
+// A store that cannot write (the disk is full: here, files limited to 256 KiB)
+// stops the worker with an error naming the store, and loses nothing: a run
+// once there is room counts every purchase exactly once.
+TEST_F(Guarantees, AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing) {
+  testing::create_sales_topics(*kafka_, purchases_, totals_, 2);
+  generate(20000, 12);
+  std::filesystem::create_directories(dir_);
+  testing::Worker worker(
+      {"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id", app_,
+       "--input-topic", purchases_, "--output-topic", totals_, "--state-dir", dir_,
+       "--commit-interval-ms", "100", "--no-combine", "--processing-guarantee",
+       "exactly_once_v2", "--property", "cache.max.bytes.buffering=0", "--property",
+       "log.level=info", "--property", "consumer.session.timeout.ms=6000"},
+      dir_ + "/worker.log", [] {
+        // Writes past the limit fail with EFBIG instead of raising SIGXFSZ.
+        ::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit limit {256 << 10, 256 << 10};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+      });
+  int rc = worker.wait(120000);
+  S log = worker.log();
+  EXPECT_EQ(rc, 1) << log;
+  EXPECT_NE(log.find("state store 'running-totals-store'"), S::npos) << log;
+  run(totals_topology(), config("exactly_once_v2"));
+  testing::expect_totals_equal(testing::expected_totals(12, 20000),
+                               testing::read_totals(*kafka_, totals_, true).latest);
+}
+
+}  // namespace
+}  // namespace brook
+
+namespace brook {
+namespace {
+
+// An output Kafka refuses at once (over message.max.bytes) fails the instance
+// under either guarantee, and under exactly-once its transaction is not
+// committed: no input after the last commit counts as processed, and the
+// outputs a read_committed reader sees are those of committed inputs only.
+TEST_F(Guarantees, AnOutputKafkaRefusesFailsTheRunAndCommitsNoInputAfterIt) {
+  ASSERT_TRUE(kafka_->create_topic(purchases_, 1));
+  ASSERT_TRUE(kafka_->produce_all(purchases_, {{"a", "small"}, {"b", "big"}, {"c", "small"}}));
+  for (const S guarantee : {"at_least_once", "exactly_once_v2"}) {
+    SCOPED_TRACE(guarantee);
+    app_ = kafka_->unique("refused-" + guarantee);
+    totals_ = kafka_->unique("out-" + guarantee);
+    ASSERT_TRUE(kafka_->create_topic(totals_, 1));
+    StreamsBuilder builder;
+    builder.stream<S, S>(purchases_)
+        .map_values([](const S& v) { return v == "big" ? S(1536 * 1024, 'x') : v; })
+        .to(totals_);
+    int rc = 0;
+    S error;
+    run(builder.build(), config(guarantee), &rc, &error);
+    EXPECT_EQ(rc, 1);
+    EXPECT_NE(error.find("too large"), S::npos) << error;
+    int64_t committed = kafka_->committed_offset(app_, purchases_, 0);
+    EXPECT_LE(committed, 1) << "an input after the refused output was committed";
+    if (guarantee == "exactly_once_v2" && kafka_->is_real_broker()) {
+      size_t outputs = kafka_->read_all(totals_, true).size();
+      EXPECT_EQ(outputs, static_cast<size_t>(std::max<int64_t>(committed, 0)))
+          << "outputs of uncommitted inputs are visible";
+    }
+  }
 }
 
 }  // namespace

@@ -107,7 +107,25 @@ void expect_totals_equal(const std::map<std::string, demo::RunningTotal>& expect
   }
 }
 
-Worker::Worker(const std::vector<std::string>& args, std::string log_path)
+bool wait_for_totals(TestKafka& kafka, const std::string& topic,
+                     const std::map<std::string, demo::RunningTotal>& expected,
+                     std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto latest = read_totals(kafka, topic, /*read_committed=*/true).latest;
+    bool all = latest.size() == expected.size();
+    for (const auto& [product, e] : expected) {
+      auto it = latest.find(product);
+      all = all && it != latest.end() && it->second.transactions == e.transactions;
+    }
+    if (all) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+Worker::Worker(const std::vector<std::string>& args, std::string log_path,
+               const std::function<void()>& in_child)
     : log_path_(std::move(log_path)) {
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -117,6 +135,7 @@ Worker::Worker(const std::vector<std::string>& args, std::string log_path)
       ::dup2(fd, 2);
     }
     ::setenv("BROOK_LOG_LEVEL", "debug", 1);
+    if (in_child) in_child();
     std::vector<std::string> argv_strings = {BROOK_RUNNING_TOTALS_BIN};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;

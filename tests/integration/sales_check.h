@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,6 +53,12 @@ struct TotalsSeen {
 // Reads every total in `topic` (in offset order per partition).
 TotalsSeen read_totals(TestKafka& kafka, const std::string& topic, bool read_committed);
 
+// Waits until the latest read_committed totals on `topic` count every
+// purchase of `expected` (true), or `timeout` passes (false).
+bool wait_for_totals(TestKafka& kafka, const std::string& topic,
+                     const std::map<std::string, demo::RunningTotal>& expected,
+                     std::chrono::milliseconds timeout);
+
 // Expects the latest totals to equal `expected` field by field, with every
 // product present and no other.
 void expect_totals_equal(const std::map<std::string, demo::RunningTotal>& expected,
@@ -60,7 +68,9 @@ void expect_totals_equal(const std::map<std::string, demo::RunningTotal>& expect
 // its stderr (and stdout) appended to `log_path`, BROOK_LOG_LEVEL=debug.
 class Worker {
  public:
-  Worker(const std::vector<std::string>& args, std::string log_path);
+  // `in_child`, if any, runs in the child just before it execs the worker.
+  Worker(const std::vector<std::string>& args, std::string log_path,
+         const std::function<void()>& in_child = {});
   ~Worker();  // SIGKILL if still running
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

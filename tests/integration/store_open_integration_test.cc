@@ -24,6 +24,8 @@ TEST(StoreOpenIntegration, StopsWithAnErrorNamingAStoreThatCannotOpen) {
   // Task 0_2's store path is taken by a file: RocksDB cannot create it.
   std::filesystem::create_directories(state_dir + "/" + app + "/0_2");
   std::ofstream(state_dir + "/" + app + "/0_2/counts") << "not a store";
+  // ... in a directory marked as written under this guarantee, so it is not wiped.
+  std::ofstream(state_dir + "/" + app + "/0_2/.guarantee") << "at_least_once\n";
 
   StreamsBuilder builder;
   builder.stream<std::string, std::string>(in).group_by_key().count(Materialized::as("counts"));

@@ -62,6 +62,26 @@ StreamsConfig TestKafka::bounded_config(const std::string& application_id,
                        {"consumer.session.timeout.ms", "6000"}};
 }
 
+int64_t TestKafka::committed_offset(const std::string& group_id, const std::string& topic,
+                                   int32_t partition) {
+  kafka::Conf conf;
+  Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},
+                               {"group.id", group_id},  // asks only; never joins
+                               {"enable.auto.commit", "false"}},
+                              &conf);
+  if (!s) throw std::runtime_error(s.message());
+  kafka::Handle rk;
+  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk);
+  if (!s) throw std::runtime_error(s.message());
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+  rd_kafka_resp_err_t err = rd_kafka_committed(rk.get(), list.get(), 30000);
+  if (err) throw std::runtime_error(std::string("committed: ") + rd_kafka_err2str(err));
+  const rd_kafka_topic_partition_t& p = list->elems[0];
+  if (p.err) throw std::runtime_error(std::string("committed: ") + rd_kafka_err2str(p.err));
+  return p.offset < 0 ? -1 : p.offset;
+}
+
 std::vector<ConsumedRecord> TestKafka::read_all(const std::string& topic, bool read_committed) {
   // The ends come from a read_uncommitted client: a read_committed one gives
   // the last stable offset, which trails a just-committed transaction until

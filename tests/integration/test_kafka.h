@@ -49,6 +49,9 @@ class TestKafka {
                       const std::map<std::string, std::string>& configs = {});
   // Every record of every partition, up to the end offsets at the time of the call.
   std::vector<ConsumedRecord> read_all(const std::string& topic, bool read_committed = false);
+  // The offset group `group_id` has committed for topic/partition; -1 when none.
+  int64_t committed_offset(const std::string& group_id, const std::string& topic,
+                           int32_t partition);
   // Produces to an explicit partition (or by key when partition < 0).
   // Fails unless the record was delivered.
   Status produce(const std::string& topic, int32_t partition, const std::optional<std::string>& key,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <rocksdb/env.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <filesystem>
 #include <fstream>
@@ -58,6 +59,11 @@ TEST(RocksDbResources, BoundsMemoryOfManyStoresWithOneBudget) {
   for (int i = 0; i < 20000; ++i) stores[i % 8]->put("key" + std::to_string(i), value);
   // 20 MB written; the shared cache charges memtables and stays near its budget.
   EXPECT_LT(resources.usage_bytes(), size_t{8} << 20);
+  // Nothing was read, so what the cache holds is the memtables' charge: eight
+  // stores' unflushed writes, over a megabyte.
+  EXPECT_GT(resources.write_buffer_manager()->memory_usage(), size_t{1} << 20);
+  EXPECT_GE(resources.usage_bytes(), resources.write_buffer_manager()->memory_usage())
+      << "memtables are not charged to the shared cache";
   stores.clear();
   std::filesystem::remove_all(dir);
 }
