@@ -1,6 +1,7 @@
 #include "engine/changelog_reader.h"
 
 #include <set>
+#include <thread>
 
 #include "engine/log.h"
 
@@ -89,7 +90,11 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
                                              start, std::chrono::steady_clock::now()};
     *needs_restore = true;
   }
-  return *needs_restore ? reassign() : Status::ok();
+  if (!*needs_restore) return Status::ok();
+  // Applied by the next restore(): the tasks of an assignment are added one
+  // after the other, and take one assign() together.
+  added_since_assign_ = assignment_stale_ = true;
+  return Status::ok();
 }
 
 Status ChangelogReader::log_end(const std::string& topic, int32_t partition, int64_t* end) {
@@ -121,12 +126,32 @@ void ChangelogReader::remove(StreamTask& task) {
 }
 
 Status ChangelogReader::reassign() {
+  assignment_stale_ = true;
+  return apply_assignment();
+}
+
+// Each assign() stops the fetcher of every partition assigned before and
+// starts them again, and librdkafka (to 2.15 at least; its issue 5573) aborts
+// the process when a partition's fetcher is stopped a second time before the
+// first stop has completed: two assign() calls in quick succession — a task
+// reverted and then lost, within a millisecond — crash it. So an assignment
+// that follows one which stopped fetchers waits a while; until then nothing is
+// restored for entries added meanwhile (the consumer still fetches by the old
+// assignment).
+Status ChangelogReader::apply_assignment() {
+  if (!assignment_stale_) return Status::ok();
+  auto now = std::chrono::steady_clock::now();
+  if (now < fetchers_stopping_until_) return Status::ok();
   kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(entries_.size())));
   for (const auto& [key, e] : entries_) {
     rd_kafka_topic_partition_list_add(list.get(), e.topic.c_str(), e.partition)->offset = e.next;
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), entries_.empty() ? nullptr : list.get());
   if (err) return Status::error(std::string("restore consumer assign: ") + rd_kafka_err2str(err));
+  assignment_stale_ = false;
+  added_since_assign_ = false;
+  if (assigned_any_) fetchers_stopping_until_ = now + kFetcherStopGrace;
+  assigned_any_ = !entries_.empty();
   return Status::ok();
 }
 
@@ -152,6 +177,15 @@ void ChangelogReader::finish(std::map<Key, Entry>::iterator it, std::vector<Stre
 Status ChangelogReader::restore(std::chrono::milliseconds budget,
                                 std::vector<StreamTask*>* finished) {
   if (entries_.empty()) return Status::ok();
+  Status applied = apply_assignment();
+  if (!applied) return applied;
+  if (added_since_assign_) {
+    // The consumer still fetches by the old assignment, which may read a
+    // re-added partition from elsewhere than its entry: wait for the new one.
+    // (Removals alone need no wait: records of removed partitions are ignored.)
+    std::this_thread::sleep_for(std::min(budget, std::chrono::milliseconds(10)));
+    return Status::ok();
+  }
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + budget;
   bool changed = false;

@@ -33,6 +33,9 @@ class ChangelogReader {
   // Restores for at most `budget`; the tasks that finished.
   Status restore(std::chrono::milliseconds budget, std::vector<StreamTask*>* finished);
   bool idle() const { return entries_.empty(); }
+  // Applies an assignment change that had to wait (see apply_assignment);
+  // call often, restoring or not.
+  Status tick() { return apply_assignment(); }
 
  private:
   struct Entry {
@@ -49,7 +52,11 @@ class ChangelogReader {
   using Key = std::pair<std::string, int32_t>;
 
   ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
+  // The restore consumer's assignment follows entries_: now, or (when the
+  // last change stopped fetchers moments ago) from a later call.
   Status reassign();
+  Status apply_assignment();
+  static constexpr std::chrono::milliseconds kFetcherStopGrace{1000};
   // The end of the changelog partition, uncommitted records included.
   Status log_end(const std::string& topic, int32_t partition, int64_t* end);
   // Done restoring this entry; its task's stores are committed with the rest of
@@ -64,6 +71,10 @@ class ChangelogReader {
   std::string bootstrap_, group_id_;
   int timeout_ms_ = 10000;  // offset lookups keep asking for this long
   std::map<Key, Entry> entries_;
+  bool assignment_stale_ = false;  // entries_ changed since the last assign()
+  bool added_since_assign_ = false;  // ... by an entry added
+  bool assigned_any_ = false;      // the last assign() had partitions
+  std::chrono::steady_clock::time_point fetchers_stopping_until_{};
   std::chrono::steady_clock::time_point last_progress_log_{};
 };
 

@@ -263,6 +263,9 @@ void StreamThread::loop_once() {
       log::info("{}: task {} restored, now processing", client_id_, t->task_id());
     }
     if (restoring_.empty() && assigned_once_) state_ = State::kRunning;
+  } else if (Status s = reader_->tick(); !s) {
+    fail(s.message());
+    return;
   }
   process_buffers();
   auto now = std::chrono::steady_clock::now();
@@ -641,14 +644,7 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
       }
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
       if (committing) failing_since_.reset();
-      if (log::enabled(log::Level::kDebug)) {
-        std::string where;
-        for (int i = 0; i < offsets->cnt; ++i) {
-          where += fmt::format(" {}-{}@{}", offsets->elems[i].topic, offsets->elems[i].partition,
-                               offsets->elems[i].offset);
-        }
-        log::debug("{}: committed{}", client_id_, where);
-      }
+      log_committed(offsets.get());
       // The transaction is committed: now the stores may apply the same writes,
       // with the changelog offsets they correspond to.
       finish_commit(enforce_checkpoints);
@@ -669,9 +665,20 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
       log::warn("{}: offset commit failed: {}", client_id_, rd_kafka_err2str(err));
     } else {
       for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
+      log_committed(offsets.get());
     }
   }
   finish_commit(enforce_checkpoints);
+}
+
+void StreamThread::log_committed(const rd_kafka_topic_partition_list_t* offsets) const {
+  if (!log::enabled(log::Level::kDebug)) return;
+  std::string where;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    where += fmt::format(" {}-{}@{}", offsets->elems[i].topic, offsets->elems[i].partition,
+                         offsets->elems[i].offset);
+  }
+  log::debug("{}: committed{}", client_id_, where);
 }
 
 void StreamThread::rejoin_after_fence(const std::string& message, bool revoking) {

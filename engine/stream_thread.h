@@ -104,6 +104,8 @@ class StreamThread {
   // `revoking`: called while partitions are being revoked (no revival then).
   // `enforce_checkpoints`: write every changed checkpoint (revoking, closing).
   void commit_all(bool revoking = false, bool enforce_checkpoints = false);
+  // "committed T-P@O ..." at debug level.
+  void log_committed(const rd_kafka_topic_partition_list_t* offsets) const;
   // Input positions that moved since the last commit.
   kafka::PartitionList advanced_offsets() const;
   // After a successful commit: record changelog offsets, then checkpoints

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Deliberate bugs the test suite must notice. Each mutation below breaks one
+# guarantee (or brings back one fixed defect); the script applies it to a copy
+# of the sources, builds the copy, runs the tests that guard that guarantee and
+# expects at least one of them to fail. A mutation whose tests still pass
+# "survives": the suite would not notice that bug, which is a defect of the
+# suite.
+#
+#   scripts/mutation-check.sh            # every mutation
+#   scripts/mutation-check.sh NAME...    # some of them
+#   scripts/mutation-check.sh --list
+#
+# Environment: BROOK_MUTANTS_DIR (default /tmp/brook-mutants) holds the copy
+# and its build; BROOK_TEST_BOOTSTRAP_SERVERS, if set, is the real Kafka for the
+# mutations guarded by real-broker tests (else scripts/kafka.sh starts one).
+# Exit status: 0 when every mutation chosen was noticed, 1 otherwise.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="${BROOK_MUTANTS_DIR:-/tmp/brook-mutants}"
+
+# name | file | text to find (exactly once) | replacement | ctest regex | kafka
+# kafka: unit (none), embedded (the mock), real (a broker).
+# "\n" in the texts stands for a newline.
+mutations=(
+  "tombstones-not-logged|engine/stream_task.cc|    OutgoingRecord r;\n    r.topic = topic_;|    if (!value) return;\n    OutgoingRecord r;\n    r.topic = topic_;|Guarantees.ADeleteReachesTheChangelogAsATombstone|embedded"
+  "alos-offsets-before-delivery|engine/stream_thread.cc|  Status s = producer_->flush();\n  if (!s) throw std::runtime_error(s.message());\n  if (offsets->cnt > 0) {|  if (offsets->cnt > 0) {|EmbeddedFaults.AtLeastOnceCommitsOffsetsOnlyAfterTheirOutputsAreDelivered|embedded"
+  "memtables-not-charged|state/rocksdb_store.cc|  options.write_buffer_manager = resources.write_buffer_manager();\n||RocksDbResources.BoundsMemoryOfManyStoresWithOneBudget|unit"
+  "tasks-not-reverted-after-abort|engine/stream_thread.cc|  if (revoking) {\n    close_tasks(false);\n  } else {\n    revive_tasks();\n  }|  if (revoking) close_tasks(false);|ExactlyOnceFaults|embedded"
+  "d1-restoring-task-revived|engine/stream_thread.cc|    if (ps.restoring) continue;\n    ids.insert|    ids.insert|EmbeddedFaults.AFailedTransactionLeavesATaskThatIsStillRestoringAlone|embedded"
+  "d2-offset-lookup-guessed|engine/stream_thread.cc|    if (failure.empty()) break;|    break;|EmbeddedFaults.AFailedCommittedOffsetLookupIsAskedAgainNeverGuessed|embedded"
+  "d3-refused-send-committed|engine/streams_producer.cc|    if (send_error_ != TxnError::kNone) {|    if (false) {|Guarantees.AnOutputKafkaRefusesFailsTheRunAndCommitsNoInputAfterIt|embedded"
+  "d4-failing-commit-retried-forever|engine/stream_thread.cc|  if (now - *failing_since_ >= task_timeout_) {|  if (false) {|EmbeddedFaults.ACommitThatKeepsFailingFailsTheInstanceAfterTheTaskTimeout|embedded"
+  "d5-failed-abort-taken-as-success|engine/stream_thread.cc|      replace_producer = true;\n||EmbeddedFaults.AFailedAbortReplacesTheProducer|embedded"
+  "d6-lost-committed-as-revoked|engine/stream_thread.cc|    } else if (rd_kafka_assignment_lost(rk)) {|    } else if (false) {|ExactlyOnceOnRealKafka.SurvivesRepeatedSigkill|real"
+  "d7-send-only-transaction-without-positions|engine/stream_thread.cc|  if (offsets->cnt == 0 && producer_->in_transaction()) {|  if (false) {|EmbeddedFaults.ATransactionWithSendsButNoInputStillSendsThePositions|embedded"
+  "d8-changelog-offset-overwritten|engine/stream_task.cc|  offset = std::max(offset, next_offset);|  offset = next_offset;|ExactlyOnceOnRealKafka.TasksThatLeaveAndComeBack|real"
+  "d8-store-above-stable-offset-wiped|engine/changelog_reader.cc|      if (start > high && read_committed_) {|      if (false) {|ExactlyOnceOnRealKafka.TasksThatLeaveAndComeBack|real"
+  "d9-guarantee-switch-not-noticed|engine/stream_task.cc|  if (found == wanted) return;|  return;|Guarantees.SwitchingTheGuaranteeRebuildsTheStoresFromTheirChangelogs|embedded"
+  "unrouted-messages-leaked|engine/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
+)
+
+if [[ "${1:-}" == "--list" ]]; then
+  for m in "${mutations[@]}"; do echo "${m%%|*}"; done
+  exit 0
+fi
+chosen=("$@")
+
+command -v cmake >/dev/null || { echo "mutation-check: cmake is missing" >&2; exit 2; }
+mkdir -p "$work"
+src="$work/src"
+build="$work/build"
+
+echo "mutation-check: copying the sources to $src"
+rm -rf "$src"
+mkdir -p "$src"
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$src")
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" \
+  >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; exit 2; }
+echo "mutation-check: building the unmutated copy"
+cmake --build "$build" >"$work/build.log" 2>&1 || { tail -50 "$work/build.log"; exit 2; }
+
+broker_pid=""
+cleanup() {
+  [[ -n "$broker_pid" ]] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+real_servers="${BROOK_TEST_BOOTSTRAP_SERVERS:-}"
+ensure_broker() {
+  [[ -n "$real_servers" ]] && return 0
+  echo "mutation-check: starting a Kafka broker (scripts/kafka.sh)"
+  "$repo/scripts/kafka.sh" --dir "$work/kafka" >"$work/kafka.out" 2>&1 &
+  broker_pid=$!
+  for _ in $(seq 1 240); do
+    real_servers="$(sed -n 's/^bootstrap.servers=//p' "$work/kafka.out" | head -1)"
+    [[ -n "$real_servers" ]] && return 0
+    kill -0 "$broker_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  cat "$work/kafka.out" >&2
+  echo "mutation-check: the broker did not start" >&2
+  exit 2
+}
+
+survived=()
+for m in "${mutations[@]}"; do
+  IFS='|' read -r name file find replace tests kafka <<<"$m"
+  if [[ ${#chosen[@]} -gt 0 ]] && [[ ! " ${chosen[*]} " =~ " $name " ]]; then continue; fi
+  cp "$repo/$file" "$src/$file"
+  FIND="$find" REPLACE="$replace" python3 - "$src/$file" <<'EOF'
+import os, sys
+path = sys.argv[1]
+find = os.environ["FIND"].replace("\\n", "\n")
+replace = os.environ["REPLACE"].replace("\\n", "\n")
+text = open(path).read()
+if text.count(find) != 1:
+    sys.exit(f"mutation text found {text.count(find)} times in {path} (the code moved?)")
+open(path, "w").write(text.replace(find, replace))
+EOF
+  log="$work/$name.log"
+  if ! cmake --build "$build" >"$log" 2>&1; then
+    echo "mutation-check: $name does not build (see $log)" >&2
+    cp "$repo/$file" "$src/$file"
+    survived+=("$name (does not build)")
+    continue
+  fi
+  env=(env -u BROOK_TEST_BOOTSTRAP_SERVERS)
+  if [[ "$kafka" == real ]]; then
+    ensure_broker
+    env=(env "BROOK_TEST_BOOTSTRAP_SERVERS=$real_servers")
+  fi
+  start=$(date +%s)
+  if (cd "$build" && "${env[@]}" ctest -R "$tests" --output-on-failure >>"$log" 2>&1); then
+    echo "SURVIVED  $name  ($tests passed; $log)"
+    survived+=("$name")
+  else
+    failed=$(grep -oE '[0-9]+ - [^ ]+ \(Failed\)' "$log" | awk '{print $3}' | tr '\n' ' ')
+    echo "noticed   $name  in $(($(date +%s) - start)) s by: $failed"
+  fi
+  cp "$repo/$file" "$src/$file"
+done
+cmake --build "$build" >/dev/null 2>&1 || true
+
+if [[ ${#survived[@]} -gt 0 ]]; then
+  echo "mutation-check: ${#survived[@]} mutation(s) survived: ${survived[*]}"
+  exit 1
+fi
+echo "mutation-check: every mutation was noticed"
