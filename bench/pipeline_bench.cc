@@ -1,45 +1,42 @@
-// brook-bench-pipeline: throughput of brook pipelines against the raw librdkafka
-// consume->produce pipe, measured in one run on the same Kafka (the local Kafka
-// in this process unless --bootstrap-servers is given) and reported as ratios.
+// brook-bench-pipeline: throughput of brook pipelines against librdkafka
+// programs doing the same work by hand, measured in one run on the same Kafka
+// (the local Kafka in this process unless --bootstrap-servers is given) and
+// reported as ratios, with input records/s and what each pipeline produced.
 //
-//   raw pipe        librdkafka consumer (group) -> producer, bytes untouched
-//   raw two-hop     a reference, not a target: the raw pipe writing a topic it
-//                   reads back, as uncombined running totals does with its
-//                   repartition topic — librdkafka's share of that work
-//   stateless       brook: JSON parse -> map_values -> JSON write -> to
-//   running totals  brook: the running-totals app (repartition, RocksDB,
-//                   changelog, record cache), which combines purchases per
-//                   product before its repartition topic (Combine)
-//   per record      the same app with every purchase crossing the repartition
-//                   topic, as in Kafka Streams (compare with raw two-hop)
+//   raw pipe        librdkafka: consume -> produce, records copied untouched
+//   stateless       brook: JSON parse -> map_values (a field changed) -> JSON
+//                   write -> to; its records are the size of the raw pipe's
+//   raw two-hop     librdkafka: the raw pipe writing a topic it reads back, as
+//                   uncombined running totals does with its repartition topic
+//   per record      brook: the running-totals app with every purchase crossing
+//                   the repartition topic (Kafka Streams' plan); vs raw two-hop
+//   raw fold        librdkafka + brook's JSON reader: parse, fold into a hash
+//                   map per product, write the changed totals every 100 ms
+//   combined        brook: the running-totals app combining purchases per
+//                   product before its repartition topic (Combine); vs raw fold
+//                   (both write a few totals per product per 100 ms, so neither
+//                   compares with the raw pipe)
 //
-// Each pipeline reads the same preloaded input topic with its own consumer
-// group; every producer compresses with lz4 (the local Kafka keeps only 5 MiB
-// per partition, and the running totals' repartition topic concentrates 27
-// product keys on few partitions). A brook run that does not process exactly
-// the records it should fails the benchmark. Every consumer may prefetch the
-// whole input (queued.max.messages.kbytes, --prefetch-kbytes): librdkafka 2.0
-// pauses a consumer that reaches that limit and resumes it only when its broker
-// thread next wakes, which added a random ~0.5 s stall to either pipeline.
-// Every consumer also fetches with fetch.wait.max.ms=10 (--fetch-wait-ms): the
-// local Kafka answers a fetch that finds no records only after the full
-// fetch.wait.max.ms (500 ms by default), even when records arrive meanwhile —
-// a real broker answers as soon as they do. A pipeline that reads what it wrote
-// (the running totals' repartition topic) stalled for up to 0.5 s on that
-// whenever it caught up with its own writes.
+// Every raw program uses brook's client loop (RawLoop): batched consumption,
+// delivery reports on librdkafka's background thread, brook's client defaults,
+// and offsets committed on brook's schedule (each commit interval: flush, then
+// commit). Each pipeline reads the same preloaded input topic with its own
+// consumer group; every producer compresses with lz4 (the local Kafka keeps
+// only 5 MiB per partition). A brook run that does not process exactly the
+// records it should fails the benchmark. Every consumer, brook's and the raw
+// programs', gets the same prefetch (--prefetch-kbytes, queued.min.messages)
+// and fetch.wait.max.ms=10 (--fetch-wait-ms): the local Kafka answers an empty
+// fetch only after the full fetch.wait.max.ms, which stalled pipelines that
+// read what they write.
 //
 // The clock runs from the moment the pipeline's consumer takes its partitions,
 // at positions already looked up (committed offsets, else the beginning), until
-// it has consumed every input record and every record it produced is
-// acknowledged. For brook that is from RUNNING (its tasks exist, their stores
-// are open, and only then does its consumer take the partitions, so it has
-// fetched nothing ahead) until its bounded run (stop.at.end) has committed; the
-// raw pipe looks its positions up in the rebalance callback the same way. (The
-// local Kafka makes a new group wait ~3 s before assigning, the same for all.)
-// Rounds alternate the pipelines; each round runs every pipeline back to back,
-// and the report gives the median over rounds of each throughput and of each
-// round's ratio to the raw pipe (pairing within a round keeps the machine's
-// drift out of the ratio).
+// it has consumed every input record and committed. For brook that is from
+// RUNNING (its tasks exist and its stores are open) until its bounded run
+// (stop.at.end) has committed. Rounds run every pipeline back to back, each
+// round starting one pipeline further along the list; the report gives the
+// median over rounds of each throughput and of each round's ratio to its
+// reference (pairing within a round keeps the machine's drift out of it).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -50,11 +47,14 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "apps/common/cli.h"
 #include "apps/running_totals/running_totals.h"
 #include "apps/sales_generator/sales_model.h"
 #include "brook/brook.h"
+#include "engine/fetch_waker.h"
 #include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
 
@@ -126,161 +126,260 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-struct RawPipe {
-  Clock::time_point assigned{};
-  brook::kafka::Handle consumer, producer;
-};
+// The raw pipes: librdkafka with brook's client loop, so that they differ from
+// brook only by what brook adds. Same client settings as brook's defaults
+// (consumer: range assignment, the bench's prefetch, the FetchWaker on
+// librdkafka < 2.1; producer: linger.ms=100, acks=all, murmur2_random, the
+// bench's compression), batched consumption from the consumer queue, delivery
+// reports on librdkafka's background thread, and at-least-once commits on
+// brook's schedule: every commit interval, flush the producer, then commit the
+// offsets; once more at the end. The clock starts when the partitions are
+// taken, at positions looked up as brook does (committed, else the beginning).
+class RawLoop {
+ public:
+  RawLoop(const Options& o, const std::string& group, const std::vector<std::string>& topics)
+      : commit_interval_(std::chrono::milliseconds(
+            std::stoll(o.commit_ms.empty() ? std::string("30000") : o.commit_ms))) {
+    brook::kafka::Conf cconf;
+    check(brook::kafka::make_conf(
+        {{"bootstrap.servers", o.bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
+         {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
+         {"partition.assignment.strategy", "range"}, {"queued.min.messages", "100000"},
+         {"queued.max.messages.kbytes", "8192"}, {"fetch.max.bytes", "4194304"},
+         {"max.partition.fetch.bytes", "524288"}, {"session.timeout.ms", "6000"}},
+        &cconf));
+    char err[256];
+    for (const auto& [k, v] : client_defaults(o, "consumer.")) {
+      rd_kafka_conf_set(cconf.get(), k.c_str(), v.c_str(), err, sizeof err);
+    }
+    rd_kafka_conf_set_opaque(cconf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(cconf.get(), &RawLoop::rebalance);
+    check(brook::kafka::make_client(RD_KAFKA_CONSUMER, std::move(cconf), &consumer_));
+    rd_kafka_poll_set_consumer(consumer_.get());
+    queue_ = rd_kafka_queue_get_consumer(consumer_.get());
+    if (brook::FetchWaker::needed()) waker_ = std::make_unique<brook::FetchWaker>(consumer_.get());
 
-// The raw pipes' clients: the same client settings brook uses by default
-// (consumer: range assignment, queued.min.messages=1000000; producer:
-// linger.ms=100, acks=all, murmur2_random), the bench's lz4 compression and
-// the client properties brook's pipelines get. The consumer subscribes to
-// `topics`; the rebalance callback starts the clock.
-void start_raw_pipe(const Options& o, const std::string& group,
-                    const std::vector<std::string>& topics, RawPipe* pipe) {
-  brook::kafka::Conf cconf;
-  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"group.id", group},
-                                 {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"},
-                                 {"partition.assignment.strategy", "range"},
-                                 {"queued.min.messages", "1000000"},
-                                 {"session.timeout.ms", "6000"}},
-                                &cconf));
-  char err[256];
-  for (const auto& [k, v] : client_defaults(o, "consumer.")) {
-    rd_kafka_conf_set(cconf.get(), k.c_str(), v.c_str(), err, sizeof err);
+    brook::kafka::Conf pconf;
+    check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"linger.ms", "100"},
+                                   {"acks", "all"}, {"partitioner", "murmur2_random"},
+                                   {"compression.type", o.compression}},
+                                  &pconf));
+    for (const auto& [k, v] : client_defaults(o, "producer.")) {
+      rd_kafka_conf_set(pconf.get(), k.c_str(), v.c_str(), err, sizeof err);
+    }
+    rd_kafka_conf_set_opaque(pconf.get(), this);
+    rd_kafka_conf_set_events(pconf.get(), RD_KAFKA_EVENT_DR);
+    rd_kafka_conf_set_background_event_cb(pconf.get(), [](rd_kafka_t*, rd_kafka_event_t* e,
+                                                          void* self) {
+      while (const rd_kafka_message_t* m = rd_kafka_event_message_next(e)) {
+        if (m->err) static_cast<RawLoop*>(self)->failed_.fetch_add(1);
+      }
+      rd_kafka_event_destroy(e);
+    });
+    check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(pconf), &producer_));
+    rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(producer_.get());
+    rd_kafka_queue_t* background = rd_kafka_queue_get_background(producer_.get());
+    rd_kafka_queue_forward(main_queue, background);
+    rd_kafka_queue_destroy(background);
+    rd_kafka_queue_destroy(main_queue);
+
+    brook::kafka::PartitionList list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const std::string& t : topics) {
+      rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    rd_kafka_subscribe(consumer_.get(), list.get());
   }
-  rd_kafka_conf_set_opaque(cconf.get(), pipe);
-  rd_kafka_conf_set_rebalance_cb(cconf.get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                                                 rd_kafka_topic_partition_list_t* parts, void* op) {
-    auto* st = static_cast<RawPipe*>(op);
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      // As brook does: look the positions up (committed, else the beginning),
-      // then take the partitions there, and start the clock.
-      rd_kafka_committed(rk, parts, 30000);
-      for (int i = 0; i < parts->cnt; ++i) {
-        auto& p = parts->elems[i];
-        int64_t low = 0, high = 0;
-        if (p.offset < 0 &&
-            brook::kafka::watermarks(rk, p.topic, p.partition, &low, &high, 30000)) {
-          p.offset = low;
+  ~RawLoop() {
+    for (auto& [name, rkt] : topics_) rd_kafka_topic_destroy(rkt);
+    waker_.reset();
+    rd_kafka_queue_destroy(queue_);
+    rd_kafka_consumer_close(consumer_.get());
+  }
+
+  rd_kafka_topic_t* topic(const std::string& name) {
+    auto& rkt = topics_[name];
+    if (!rkt) rkt = rd_kafka_topic_new(producer_.get(), name.c_str(), nullptr);
+    return rkt;
+  }
+  void send(rd_kafka_topic_t* rkt, const void* key, size_t key_size, const void* value,
+            size_t value_size) {
+    while (rd_kafka_producev(producer_.get(), RD_KAFKA_V_RKT(rkt),
+                             RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_KEY(key, key_size),
+                             RD_KAFKA_V_VALUE(const_cast<void*>(value), value_size),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_flush(producer_.get(), 10);  // deliveries, on the background thread, make room
+    }
+  }
+
+  // Feeds every record to `on_record` until `done()`; `before_commit` runs at
+  // each commit, before the flush (where brook flushes caches and combiners).
+  // Seconds from the assignment until everything is committed.
+  template <class OnRecord, class Done, class BeforeCommit>
+  double run(OnRecord on_record, Done done, BeforeCommit before_commit, const char* name) {
+    rd_kafka_message_t* batch[1000];
+    auto last_commit = Clock::now(), last_read = Clock::now();
+    bool draining = false;
+    while (!done()) {
+      ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch, 1000);
+      if (n == 0) n = rd_kafka_consume_batch_queue(queue_, 10, batch, 1);
+      if (waker_) {  // as brook's stream thread
+        if (n == 1000) {
+          draining = true;
+        } else if (draining && rd_kafka_queue_length(queue_) == 0) {
+          draining = false;
+          waker_->wake();
         }
       }
-      rd_kafka_assign(rk, parts);
-      st->assigned = Clock::now();
-    } else {
+      if (n > 0) last_read = Clock::now();
+      for (ssize_t i = 0; i < n; ++i) {
+        brook::kafka::Message m(batch[i]);
+        if (m->err) continue;
+        on_record(m.get());
+        next_[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
+      }
+      if (n <= 0 && Clock::now() - last_read > std::chrono::seconds(30)) {
+        check(brook::Status::error(std::string(name) +
+                                   ": nothing read for 30 s (the local Kafka keeps 5 MiB per "
+                                   "partition: fewer records, or more partitions)"));
+      }
+      if (Clock::now() - last_commit >= commit_interval_) {
+        before_commit();
+        commit();
+        last_commit = Clock::now();
+      }
+    }
+    before_commit();
+    commit();
+    return std::chrono::duration<double>(Clock::now() - assigned_).count();
+  }
+
+ private:
+  static void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<RawLoop*>(opaque);
+    if (err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       rd_kafka_assign(rk, nullptr);
+      return;
     }
-  });
-  check(brook::kafka::make_client(RD_KAFKA_CONSUMER, std::move(cconf), &pipe->consumer));
-  rd_kafka_poll_set_consumer(pipe->consumer.get());
-  brook::kafka::Conf pconf;
-  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"linger.ms", "100"},
-                                 {"acks", "all"}, {"partitioner", "murmur2_random"},
-                                 {"compression.type", o.compression}},
-                                &pconf));
-  for (const auto& [k, v] : client_defaults(o, "producer.")) {
-    rd_kafka_conf_set(pconf.get(), k.c_str(), v.c_str(), err, sizeof err);
+    // As brook does: positions looked up first, then the partitions taken there.
+    rd_kafka_committed(rk, parts, 30000);
+    std::vector<std::pair<std::string, int32_t>> assigned;
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto& p = parts->elems[i];
+      int64_t low = 0, high = 0;
+      if (p.offset < 0 && brook::kafka::watermarks(rk, p.topic, p.partition, &low, &high, 30000)) {
+        p.offset = low;
+      }
+      assigned.emplace_back(p.topic, p.partition);
+    }
+    rd_kafka_assign(rk, parts);
+    if (self->waker_) self->waker_->set_partitions(std::move(assigned));
+    self->assigned_ = Clock::now();
   }
-  check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(pconf), &pipe->producer));
-  brook::kafka::PartitionList list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
-  for (const std::string& t : topics) {
-    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  void commit() {
+    if (rd_kafka_flush(producer_.get(), 120000)) check(brook::Status::error("flush timed out"));
+    if (failed_.load()) check(brook::Status::error("raw pipe: deliveries failed"));
+    if (next_.empty()) return;
+    brook::kafka::PartitionList offsets(
+        rd_kafka_topic_partition_list_new(static_cast<int>(next_.size())));
+    for (const auto& [tp, next] : next_) {
+      rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = next;
+    }
+    rd_kafka_commit(consumer_.get(), offsets.get(), 0);
+    next_.clear();
   }
-  rd_kafka_subscribe(pipe->consumer.get(), list.get());
-}
 
-// Copies `m`'s value to `out`, with `key` (null: `m`'s key).
-void forward(RawPipe& pipe, rd_kafka_topic_t* out, const rd_kafka_message_t* m,
-             const std::string* key = nullptr) {
-  while (rd_kafka_producev(
-             pipe.producer.get(), RD_KAFKA_V_RKT(out), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-             RD_KAFKA_V_KEY(key ? key->data() : m->key, key ? key->size() : m->key_len),
-             RD_KAFKA_V_VALUE(m->payload, m->len),
-             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-    rd_kafka_poll(pipe.producer.get(), 10);
-  }
-  rd_kafka_poll(pipe.producer.get(), 0);
-}
+  std::chrono::milliseconds commit_interval_;
+  brook::kafka::Handle consumer_, producer_;
+  rd_kafka_queue_t* queue_ = nullptr;
+  std::unique_ptr<brook::FetchWaker> waker_;
+  std::map<std::string, rd_kafka_topic_t*> topics_;
+  std::map<std::pair<std::string, int32_t>, int64_t> next_;
+  std::atomic<int64_t> failed_{0};
+  Clock::time_point assigned_{};
+};
 
-// Seconds from the assignment until the pipe is done.
-double finish_raw_pipe(RawPipe& pipe, rd_kafka_topic_t* out) {
-  rd_kafka_flush(pipe.producer.get(), 120000);
-  auto end = Clock::now();
-  rd_kafka_topic_destroy(out);
-  rd_kafka_consumer_close(pipe.consumer.get());
-  return std::chrono::duration<double>(end - pipe.assigned).count();
-}
-
-// Fails the benchmark when a raw pipe has read nothing for 30 s (records lost,
-// e.g. to the local Kafka's 5 MiB per partition), instead of waiting forever.
-void check_progress(const char* pipe, Clock::time_point last_read, int64_t inputs, int64_t hops) {
-  if (Clock::now() - last_read < std::chrono::seconds(30)) return;
-  check(brook::Status::error(std::string(pipe) + ": nothing read for 30 s, at " +
-                             std::to_string(inputs) + " input and " + std::to_string(hops) +
-                             " hop records (the local Kafka keeps 5 MiB per partition: fewer "
-                             "records, or more partitions)"));
-}
-
-// The baseline: input records copied to `output` (null keys, values untouched).
+// The baseline: input records copied to `output` (keys and values untouched).
 double run_raw_pipe(const Options& o, const std::string& group, const std::string& output) {
-  RawPipe pipe;
-  start_raw_pipe(o, group, {o.input}, &pipe);
-  rd_kafka_topic_t* out = rd_kafka_topic_new(pipe.producer.get(), output.c_str(), nullptr);
+  RawLoop loop(o, group, {o.input});
+  rd_kafka_topic_t* out = loop.topic(output);
   int64_t consumed = 0;
-  auto last_read = Clock::now();
-  while (consumed < o.records) {
-    brook::kafka::Message m(rd_kafka_consumer_poll(pipe.consumer.get(), 100));
-    if (!m || m->err) {
-      check_progress("raw pipe", last_read, consumed, 0);
-      continue;
-    }
-    last_read = Clock::now();
-    forward(pipe, out, m.get());
-    ++consumed;
-  }
-  return finish_raw_pipe(pipe, out);
+  return loop.run(
+      [&](const rd_kafka_message_t* m) {
+        loop.send(out, m->key, m->key_len, m->payload, m->len);
+        ++consumed;
+      },
+      [&] { return consumed >= o.records; }, [] {}, "raw pipe");
 }
 
-// The reference for pipelines that repartition every record: librdkafka's share
-// of the uncombined running totals' work and nothing else. One consumer reads the input and a
-// topic `hop` that the pipe writes itself: every input record is copied to
-// `hop` (as running totals writes its repartition topic) and read back from
-// it (where running totals would aggregate). No parsing, no state. The copies
-// are keyed as running totals' are, by one of 27 keys (its 27 products), so
-// they spread over the hop's partitions alike; they carry whole purchases,
-// where running totals' carry smaller totals.
+// The reference for pipelines that repartition every record: librdkafka's
+// share of the uncombined running totals' work and nothing else. One consumer
+// reads the input and a topic `hop` that the pipe writes itself: every input
+// record is copied to `hop` (as running totals writes its repartition topic)
+// and read back from it (where running totals would aggregate). No parsing, no
+// state. The copies are keyed as running totals' are, by one of 27 keys (its 27
+// products), so they spread over the hop's partitions alike; they carry whole
+// purchases, where running totals' carry smaller totals.
 double run_raw_two_hop(const Options& o, const std::string& group, const std::string& hop) {
-  RawPipe pipe;
-  start_raw_pipe(o, group, {o.input, hop}, &pipe);
-  rd_kafka_topic_t* out = rd_kafka_topic_new(pipe.producer.get(), hop.c_str(), nullptr);
+  RawLoop loop(o, group, {o.input, hop});
+  rd_kafka_topic_t* out = loop.topic(hop);
   std::vector<std::string> keys;
   for (int k = 0; k < 27; ++k) keys.push_back("product-" + std::to_string(k));
   int64_t inputs = 0, hops = 0;
-  const rd_kafka_topic_t* input_rkt = nullptr;  // the input's handle, once seen
-  auto last_read = Clock::now();
-  while (inputs < o.records || hops < o.records) {
-    brook::kafka::Message m(rd_kafka_consumer_poll(pipe.consumer.get(), 10));
-    if (!m) {
-      check_progress("raw two-hop pipe", last_read, inputs, hops);
-      // As brook does when its input pauses: send what lingers.
-      if (inputs == o.records) rd_kafka_flush(pipe.producer.get(), 1);
-      continue;
+  return loop.run(
+      [&](const rd_kafka_message_t* m) {
+        if (o.input == rd_kafka_topic_name(m->rkt)) {
+          const std::string& key = keys[inputs++ % keys.size()];
+          loop.send(out, key.data(), key.size(), m->payload, m->len);
+        } else {
+          ++hops;
+        }
+      },
+      [&] { return inputs >= o.records && hops >= o.records; }, [] {}, "raw two-hop pipe");
+}
+
+// The reference for the combined running totals: what they do, by hand. One
+// consumer reads the purchases, parses each (with brook's JSON reader), folds
+// it into a hash map of per-product totals, and writes the products that
+// changed every 100 ms (brook's Combine holds a partial at most that long)
+// and at each commit. No repartition topic, no store, no changelog: a
+// single-process program that could not scale out or survive a restart, which
+// is what brook's combining approaches.
+double run_raw_fold(const Options& o, const std::string& group, const std::string& output) {
+  RawLoop loop(o, group, {o.input});
+  rd_kafka_topic_t* out = loop.topic(output);
+  std::unordered_map<std::string, brook::demo::RunningTotal> totals;
+  std::unordered_set<std::string> changed;
+  int64_t consumed = 0;
+  auto last_flush = Clock::now();
+  std::string buffer;
+  auto flush = [&] {
+    for (const std::string& product : changed) {
+      buffer.clear();
+      brook::Serde<brook::demo::RunningTotal>::serialize(totals[product], buffer);
+      loop.send(out, product.data(), product.size(), buffer.data(), buffer.size());
     }
-    if (m->err) continue;
-    last_read = Clock::now();
-    if (!input_rkt && std::strcmp(rd_kafka_topic_name(m->rkt), o.input.c_str()) == 0) {
-      input_rkt = m->rkt;
-    }
-    if (m->rkt == input_rkt) {
-      forward(pipe, out, m.get(), &keys[inputs % keys.size()]);
-      ++inputs;
-    } else {
-      ++hops;
-    }
-  }
-  return finish_raw_pipe(pipe, out);
+    changed.clear();
+    last_flush = Clock::now();
+  };
+  return loop.run(
+      [&](const rd_kafka_message_t* m) {
+        brook::demo::PurchaseEvent p;
+        if (brook::Serde<brook::demo::PurchaseEvent>::deserialize(
+                static_cast<const char*>(m->payload), m->len, p)) {
+          brook::demo::RunningTotal& t = totals[p.product_id];
+          t = brook::demo::add_to_total(
+              std::move(t), brook::demo::RunningTotal{p.transaction_time.value_or(""), p.product_id,
+                                                      1, p.quantity, p.total_purchase});
+          changed.insert(p.product_id);
+        }
+        ++consumed;
+        if (Clock::now() - last_flush >= std::chrono::milliseconds(100)) flush();
+      },
+      [&] { return consumed >= o.records; }, flush, "raw fold");
 }
 
 // A bounded brook run; seconds from RUNNING (tasks created, partitions taken)
@@ -356,21 +455,88 @@ double run_totals(const Options& o, const std::string& app, const std::string& o
   return seconds;
 }
 
-struct Payload {
+// The whole purchase, as the generator writes it: the stateless pipeline
+// writes records of the size the raw pipe copies.
+struct Purchase {
+  std::string transaction_time;
+  std::string transaction_id;
   std::string product_id;
+  brook::Cents price;
   int64_t quantity = 0;
+  bool is_member = false;
+  brook::Cents member_discount;
+  bool add_supplements = false;
+  brook::Cents supplement_price;
   brook::Cents total_purchase;
 };
-BROOK_JSON(Payload, product_id, quantity, total_purchase)
+BROOK_JSON(Purchase, transaction_time, transaction_id, product_id, price, quantity, is_member,
+           member_discount, add_supplements, supplement_price, total_purchase)
 
+// Parse, change a field, write: the member discount applied to the price.
 brook::Topology stateless(const std::string& in, const std::string& out) {
   brook::StreamsBuilder b;
-  b.stream<std::optional<std::string>, brook::demo::PurchaseEvent>(in)
-      .map_values([](const brook::demo::PurchaseEvent& p) {
-        return Payload{p.product_id, p.quantity, p.total_purchase};
+  b.stream<std::optional<std::string>, Purchase>(in)
+      .map_values([](Purchase p) {
+        if (p.is_member) p.price.value -= p.price.value * p.member_discount.value / 10000;
+        return p;
       })
       .to(out);
   return b.build();
+}
+
+// What a pipeline wrote: records and bytes (keys and values) in the topics it
+// produced to (for brook, its output and internal topics). Read back after the
+// run, off the clock.
+struct Produced {
+  int64_t records = 0;
+  int64_t bytes = 0;
+};
+
+Produced produced(const Options& o, const std::string& output, const std::string& app) {
+  brook::kafka::Conf conf;
+  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"group.id", "bench-reader"},
+                                 {"enable.auto.commit", "false"}},
+                                &conf));
+  brook::kafka::Handle rk;
+  check(brook::kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk));
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk.get(), 1, nullptr, &md, 30000)) {
+    check(brook::Status::error("metadata failed"));
+  }
+  // Every partition up to its end now (the pipeline is done writing).
+  brook::kafka::PartitionList list(rd_kafka_topic_partition_list_new(64));
+  std::map<std::pair<std::string, int32_t>, int64_t> ends;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    std::string name = md->topics[i].topic;
+    if (name != output && (app.empty() || name.rfind(app + "-", 0) != 0)) continue;
+    for (int p = 0; p < md->topics[i].partition_cnt; ++p) {
+      int64_t low = 0, high = 0;
+      check(brook::kafka::watermarks(rk.get(), name, p, &low, &high, 30000));
+      if (high <= low) continue;
+      rd_kafka_topic_partition_list_add(list.get(), name.c_str(), p)->offset = low;
+      ends[{name, p}] = high;
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_assign(rk.get(), list.get());
+  Produced out;
+  size_t done = 0;
+  auto last = Clock::now();
+  while (done < ends.size()) {
+    brook::kafka::Message m(rd_kafka_consumer_poll(rk.get(), 100));
+    if (!m || m->err) {
+      if (Clock::now() - last > std::chrono::seconds(30)) {
+        check(brook::Status::error("reading back " + output + ": nothing for 30 s"));
+      }
+      continue;
+    }
+    last = Clock::now();
+    ++out.records;
+    out.bytes += static_cast<int64_t>(m->key_len + m->len);
+    if (m->offset + 1 == ends[{rd_kafka_topic_name(m->rkt), m->partition}]) ++done;
+  }
+  rd_kafka_consumer_close(rk.get());
+  return out;
 }
 
 }  // namespace
@@ -388,8 +554,8 @@ int main(int argc, char** argv) {
               "consumer queued.max.messages.kbytes of every pipeline (default 524288)")
       .option("fetch-wait-ms", "consumer fetch.wait.max.ms of every pipeline (default 10)")
       .option("only",
-              "run one pipeline: raw | two-hop | stateless | totals | totals-per-record (no "
-              "ratios; for profiling)")
+              "run one pipeline: raw | stateless | two-hop | totals-per-record | fold | totals "
+              "(no ratios; for profiling)")
       .flag("compare-guarantees",
             "instead: running totals under exactly_once_v2 vs at_least_once, both at "
             "commit.interval.ms=100");
@@ -465,79 +631,89 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string only = cli.get("only").value_or("");
-  std::vector<double> raws, hops, statelesses, totalses, per_records, hop_ratios, stateless_ratios,
-      totals_ratios, per_record_ratios, per_record_hop_ratios;
+  // The pipelines, in the order of the first round; each round starts one
+  // further along, so none always runs first (or last) on a warming machine.
+  struct Pipeline {
+    std::string name;     // as --only names it
+    std::string label;    // in the report
+    std::string note;     // in the report, after the ratio
+    bool raw = false;     // a librdkafka program, not brook
+    std::string compare;  // the pipeline its ratio is against
+    std::vector<double> seconds;
+    std::vector<double> ratios;  // this round's compare time / this time
+    Produced produced;
+  };
+  std::vector<Pipeline> pipelines;
+  auto add = [&](std::string name, std::string label, std::string note, bool raw,
+                 std::string compare) {
+    Pipeline p;
+    p.name = std::move(name);
+    p.label = std::move(label);
+    p.note = std::move(note);
+    p.raw = raw;
+    p.compare = std::move(compare);
+    pipelines.push_back(std::move(p));
+  };
+  add("raw", "raw librdkafka pipe", "the baseline: copies each record", true, "");
+  add("stateless", "brook stateless", "vs raw pipe; parse, change a field, write; target >= 0.90",
+      false, "raw");
+  add("two-hop", "raw two-hop pipe", "vs raw pipe; copies each record to a topic it reads back",
+      true, "raw");
+  add("totals-per-record", "brook running totals, per record",
+      "vs raw two-hop; every purchase crosses the repartition topic (Kafka Streams' plan)", false,
+      "two-hop");
+  add("fold", "raw fold into a hash map",
+      "vs raw pipe; parse, fold per product, write changed totals every 100 ms", true, "raw");
+  add("totals", "brook running totals, combined",
+      "vs raw fold; combined per product before the repartition topic", false, "fold");
+  auto run_one = [&](Pipeline& p, const std::string& suffix) {
+    std::string out = "bench." + p.name + ".out." + suffix;
+    std::string app = "bench-" + p.name + "-" + suffix;
+    create(out, o.partitions);
+    double t = 0;
+    if (p.name == "raw") t = run_raw_pipe(o, app, out);
+    if (p.name == "two-hop") t = run_raw_two_hop(o, app, out);
+    if (p.name == "fold") t = run_raw_fold(o, app, out);
+    if (p.name == "stateless") t = run_brook(o, stateless(o.input, out), app, o.records);
+    if (p.name == "totals") t = run_totals(o, app, out, true);
+    if (p.name == "totals-per-record") t = run_totals(o, app, out, false);
+    p.seconds.push_back(t);
+    p.produced = produced(o, out, p.raw ? "" : app);
+    return t;
+  };
   for (int r = 0; r < rounds; ++r) {
     std::string suffix = run_id + "." + std::to_string(r);
-    double raw = 0, hop = 0, sl = 0, rt = 0, pr = 0;
-    if (only.empty() || only == "raw") {
-      create("bench.raw.out." + suffix, o.partitions);
-      raw = run_raw_pipe(o, "bench-raw-" + suffix, "bench.raw.out." + suffix);
+    std::map<std::string, double> times;
+    for (size_t i = 0; i < pipelines.size(); ++i) {
+      Pipeline& p = pipelines[(i + r) % pipelines.size()];
+      if (!only.empty() && p.name != only) continue;
+      times[p.name] = run_one(p, suffix);
+      std::fprintf(stderr, "round %d: %s %.3f s\n", r, p.name.c_str(), times[p.name]);
     }
-    if (only.empty() || only == "two-hop") {
-      create("bench.hop." + suffix, o.partitions);
-      hop = run_raw_two_hop(o, "bench-hop-" + suffix, "bench.hop." + suffix);
+    for (Pipeline& p : pipelines) {
+      if (!p.compare.empty() && times.count(p.name) && times.count(p.compare)) {
+        p.ratios.push_back(times[p.compare] / times[p.name]);
+      }
     }
-    if (only.empty() || only == "stateless") {
-      create("bench.stateless.out." + suffix, o.partitions);
-      sl = run_brook(o, stateless(o.input, "bench.stateless.out." + suffix),
-                     "bench-stateless-" + suffix, o.records);
-    }
-    if (only == "passthrough") {  // brook with no serde work: framework overhead only
-      create("bench.pass.out." + suffix, o.partitions);
-      brook::StreamsBuilder b;
-      b.stream<std::optional<std::string>, brook::Bytes>(o.input).to("bench.pass.out." + suffix);
-      sl = run_brook(o, b.build(), "bench-pass-" + suffix, o.records);
-    }
-    if (only.empty() || only == "totals") {
-      create("bench.totals.out." + suffix, o.partitions);
-      rt = run_totals(o, "bench-totals-" + suffix, "bench.totals.out." + suffix, true);
-    }
-    if (only.empty() || only == "totals-per-record") {
-      create("bench.per-record.out." + suffix, o.partitions);
-      pr = run_totals(o, "bench-per-record-" + suffix, "bench.per-record.out." + suffix, false);
-    }
-    std::fprintf(stderr,
-                 "round %d: raw %.3f s, raw two-hop %.3f s, stateless %.3f s, running totals "
-                 "%.3f s, per record %.3f s\n",
-                 r, raw, hop, sl, rt, pr);
-    raws.push_back(raw);
-    hops.push_back(hop);
-    statelesses.push_back(sl);
-    totalses.push_back(rt);
-    per_records.push_back(pr);
-    if (hop > 0) hop_ratios.push_back(raw / hop);
-    if (sl > 0) stateless_ratios.push_back(raw / sl);
-    if (rt > 0) totals_ratios.push_back(raw / rt);
-    if (pr > 0) per_record_ratios.push_back(raw / pr);
-    if (pr > 0) per_record_hop_ratios.push_back(hop / pr);
   }
   std::filesystem::remove_all(o.state_dir);
-  if (!only.empty()) return 0;
-  auto rate = [&](std::vector<double> v) { return o.records / median(std::move(v)); };
-  std::printf("records=%lld partitions=%d rounds=%d (medians over rounds; ratio = median of "
-              "each round's raw time / brook time)\n",
-              static_cast<long long>(o.records), o.partitions, rounds);
-  // A ratio's median, with its range over rounds (the machine's noise).
-  auto ratio = [](const std::vector<double>& v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.2f (rounds %.2f-%.2f)", median(v),
-                  *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
-    return std::string(buf);
-  };
-  std::printf("raw librdkafka pipe      %10.0f records/s\n", rate(raws));
-  std::printf(
-      "raw two-hop pipe         %10.0f records/s   ratio %s; reference: librdkafka's "
-      "work in running totals per record\n",
-      rate(hops), ratio(hop_ratios).c_str());
-  std::printf("brook stateless          %10.0f records/s   ratio %s; target >= 0.90\n",
-              rate(statelesses), ratio(stateless_ratios).c_str());
-  std::printf("brook running totals     %10.0f records/s   ratio %s; target >= 0.60\n",
-              rate(totalses), ratio(totals_ratios).c_str());
-  std::printf(
-      "  per record, uncombined %10.0f records/s   ratio %s; every purchase crosses the "
-      "repartition topic (Kafka Streams' plan)\n",
-      rate(per_records), ratio(per_record_ratios).c_str());
-  std::printf("  per record / raw two-hop pipe: %s\n", ratio(per_record_hop_ratios).c_str());
+  std::printf("records=%lld partitions=%d rounds=%d commit.interval.ms=%s (medians over rounds; "
+              "ratio = median of each round's reference time / this time, with its range)\n",
+              static_cast<long long>(o.records), o.partitions, rounds,
+              o.commit_ms.empty() ? "30000" : o.commit_ms.c_str());
+  std::printf("%-34s %12s %-18s %10s %8s\n", "pipeline", "input rec/s", "ratio", "produced",
+              "MB");
+  for (Pipeline& p : pipelines) {
+    if (p.seconds.empty()) continue;
+    char ratio[64] = "";
+    if (!p.ratios.empty()) {
+      std::snprintf(ratio, sizeof ratio, "%.2f (%.2f-%.2f)", median(p.ratios),
+                    *std::min_element(p.ratios.begin(), p.ratios.end()),
+                    *std::max_element(p.ratios.begin(), p.ratios.end()));
+    }
+    std::printf("%-34s %12.0f %-18s %10lld %8.1f  %s\n", p.label.c_str(),
+                o.records / median(p.seconds), ratio, static_cast<long long>(p.produced.records),
+                p.produced.bytes / 1e6, p.note.c_str());
+  }
   return 0;
 }

@@ -18,22 +18,9 @@ peer=bench/peers/kafka-streams
   mvn -q -B dependency:build-classpath -Dmdep.outputFile=target/classpath.txt) >&2
 classpath="$PWD/$peer/target/brook-peer-kafka-streams-1.jar:$(cat "$peer/target/classpath.txt")"
 
-kafka_pid=""
-trap '[ -z "$kafka_pid" ] || { kill -TERM "$kafka_pid"; wait "$kafka_pid" || true; }' EXIT
+. scripts/with-kafka.sh
 bootstrap=${BROOK_BENCH_BOOTSTRAP_SERVERS:-}
-if [ -z "$bootstrap" ]; then
-  out=$(mktemp)
-  scripts/kafka.sh >"$out" 2>&1 &
-  kafka_pid=$!
-  for _ in $(seq 600); do
-    grep -q '^bootstrap.servers=' "$out" && break
-    kill -0 "$kafka_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  bootstrap=$(sed -n 's/^bootstrap.servers=//p' "$out")
-  [ -n "$bootstrap" ] || { echo "bench-peers: the broker did not start:" >&2; cat "$out" >&2; exit 1; }
-  rm -f "$out"
-fi
+[ -n "$bootstrap" ] || start_kafka bootstrap
 "$BUILD_DIR/bench/brook-bench-peers" --bootstrap-servers "$bootstrap" \
   --raw-pipe "$BUILD_DIR/bench/brook-bench-raw-pipe" \
   --running-totals "$BUILD_DIR/apps/brook-running-totals" \

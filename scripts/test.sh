@@ -32,24 +32,9 @@ run() {
 run "unit tests" -L unit
 (unset BROOK_TEST_BOOTSTRAP_SERVERS; run "integration tests on the embedded Kafka" -L 'integration|embedded')
 
-kafka_pid=""
-stop_kafka() { [ -z "$kafka_pid" ] || { kill -TERM "$kafka_pid" 2>/dev/null; wait "$kafka_pid" 2>/dev/null || true; }; }
-trap stop_kafka EXIT
-if [ -z "${BROOK_TEST_BOOTSTRAP_SERVERS:-}" ]; then
-  out=$(mktemp)
-  scripts/kafka.sh >"$out" 2>&1 &
-  kafka_pid=$!
-  for _ in $(seq 600); do
-    grep -q '^bootstrap.servers=' "$out" && break
-    kill -0 "$kafka_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  BROOK_TEST_BOOTSTRAP_SERVERS=$(sed -n 's/^bootstrap.servers=//p' "$out")
-  [ -n "$BROOK_TEST_BOOTSTRAP_SERVERS" ] || { echo "test.sh: the real Kafka did not start:" >&2; cat "$out" >&2; exit 1; }
-  rm -f "$out"
-fi
+. scripts/with-kafka.sh
+[ -n "${BROOK_TEST_BOOTSTRAP_SERVERS:-}" ] || start_kafka BROOK_TEST_BOOTSTRAP_SERVERS
 export BROOK_TEST_BOOTSTRAP_SERVERS
 run "integration tests on a real Kafka at $BROOK_TEST_BOOTSTRAP_SERVERS" -L 'integration|real'
 stop_kafka
-kafka_pid=""
 run "broker failures on three-broker clusters" -L cluster
