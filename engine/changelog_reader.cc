@@ -45,23 +45,26 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
     int64_t low = 0, high = 0;
     Status s = kafka::watermarks(rk_.get(), c.topic, c.partition, &low, &high, timeout_ms_);
     if (!s) return s;
+    if (read_committed_) {
+      // Under read_committed `high` is the last stable offset. A transaction
+      // still open on the changelog (a killed worker's, until the broker times
+      // it out) holds it below records other instances have committed since:
+      // restore up to the real end, once it is stable; stopping at the last
+      // stable offset would go on without them.
+      int64_t end = high;
+      s = log_end(c.topic, c.partition, &end);
+      if (!s) return s;
+      if (end > high && !skip_tail) {
+        log::info("task {}: changelog {}-{} is stable up to {} of {} (a transaction is open); "
+                  "its restoration waits for the rest",
+                  task.task_id(), c.topic, c.partition, high, end);
+        high = end;
+      }
+    }
     auto it = checkpoint.find({c.topic, c.partition});
     int64_t start = low;
     if (it != checkpoint.end()) {
       start = it->second;
-      if (start > high && read_committed_) {
-        // Under read_committed `high` is the last stable offset: a transaction
-        // still open on the changelog (its markers may trail the commit that
-        // gave the store its offset) keeps it below the store. Only the real
-        // end tells whether the changelog lost what the store has.
-        int64_t end = high;
-        s = log_end(c.topic, c.partition, &end);
-        if (!s) return s;
-        if (start <= end) {
-          task.set_changelog_offset(c.topic, c.partition, start);
-          continue;
-        }
-      }
       if (start > high || start < low) {
         // The changelog does not hold what the checkpoint says (topic recreated
         // or truncated): the local store cannot be trusted.
@@ -197,9 +200,13 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
     if (it == entries_.end()) continue;
     Entry& e = it->second;
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // The end of what is stable: done once that reaches the entry's end
+      // (an open transaction may hold it below until it ends).
       e.next = std::max(e.next, msg->offset);
-      finish(it, finished, &touched);
-      changed = true;
+      if (e.next >= e.end) {
+        finish(it, finished, &touched);
+        changed = true;
+      }
       continue;
     }
     if (msg->err) {
