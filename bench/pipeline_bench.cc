@@ -575,6 +575,10 @@ int main(int argc, char** argv) {
   // The raw pipes' prefetch (start_raw_pipe), for brook's pipelines too.
   o.properties.emplace_back("consumer.queued.min.messages", "1000000");
   o.properties.emplace_back("consumer.fetch.wait.max.ms", cli.get("fetch-wait-ms").value_or("10"));
+  // Null-key records go to a random partition each, not to one partition for
+  // 10 ms at a time: else some output partitions outgrow the local Kafka's
+  // 5 MiB and lose their oldest records before they are counted.
+  o.properties.emplace_back("producer.sticky.partitioning.linger.ms", "0");
   for (const std::string& kv : cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
     size_t eq = kv.find('=');
     if (eq == std::string::npos) check(brook::Status::error("--property takes KEY=VALUE"));

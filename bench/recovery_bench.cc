@@ -327,7 +327,7 @@ int main(int argc, char** argv) {
   std::printf("no stores      : %6.2f s to RUNNING, %6lld ms restoring, %9lld records restored\n",
               without.to_running_s, static_cast<long long>(without.restore_ms),
               static_cast<long long>(without.restored));
-  std::printf("(time to RUNNING includes joining the group, which waits for the killed member's "
-              "session to expire: 6 s)\n");
+  std::printf("(time to RUNNING includes joining the group, where the killed member still is "
+              "until its 6 s session expires)\n");
   return 0;
 }
