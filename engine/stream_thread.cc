@@ -694,6 +694,10 @@ void StreamThread::rejoin_after_fence(const std::string& message, bool revoking)
   Status s = create_producer();
   if (!s) throw std::runtime_error(s.message());
   if (revoking) return;  // the rebalance under way assigns anew
+  // Shutting down (fenced at the last commit): the consumer closes next, and
+  // librdkafka asserts when a subscription made just before its close is
+  // still there when it is destroyed.
+  if (shutdown_.load()) return;
   rd_kafka_unsubscribe(consumer_.get());
   s = subscribe();
   if (!s) throw std::runtime_error(s.message());
