@@ -796,7 +796,9 @@ void StreamThread::recover(StreamsProducer::TxnError error, const std::string& m
     Status s = create_producer();
     if (!s) throw std::runtime_error(s.message());
   }
-  if (revoking) {
+  // Shutting down: nothing to revive for. The tasks close without their
+  // failed transaction; the next owner resumes from the last commit.
+  if (revoking || shutdown_.load()) {
     close_tasks(false);
   } else {
     revive_tasks();
