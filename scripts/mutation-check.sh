@@ -26,7 +26,7 @@ mutations=(
   "tombstones-not-logged|engine/stream_task.cc|    OutgoingRecord r;\n    r.topic = topic_;|    if (!value) return;\n    OutgoingRecord r;\n    r.topic = topic_;|Guarantees.ADeleteReachesTheChangelogAsATombstone|embedded"
   "alos-offsets-before-delivery|engine/stream_thread.cc|  Status s = producer_->flush();\n  if (!s) throw std::runtime_error(s.message());\n  if (offsets->cnt > 0) {|  if (offsets->cnt > 0) {|EmbeddedFaults.AtLeastOnceCommitsOffsetsOnlyAfterTheirOutputsAreDelivered|embedded"
   "memtables-not-charged|state/rocksdb_store.cc|  options.write_buffer_manager = resources.write_buffer_manager();\n||RocksDbResources.BoundsMemoryOfManyStoresWithOneBudget|unit"
-  "tasks-not-reverted-after-abort|engine/stream_thread.cc|  if (revoking || shutdown_.load()) {\n    close_tasks(false);\n  } else {\n    revive_tasks();\n  }|  if (revoking || shutdown_.load()) close_tasks(false);|ExactlyOnceFaults|embedded"
+  "tasks-not-reverted-after-abort|engine/stream_thread.cc|  } else {\n    revive_tasks();\n  }|  } else {\n  }|ExactlyOnceFaults|embedded"
   "d1-restoring-task-revived|engine/stream_thread.cc|    if (ps.restoring) continue;\n    ids.insert|    ids.insert|EmbeddedFaults.AFailedTransactionLeavesATaskThatIsStillRestoringAlone|embedded"
   "d2-offset-lookup-guessed|engine/stream_thread.cc|    if (failure.empty()) break;|    break;|EmbeddedFaults.AFailedCommittedOffsetLookupIsAskedAgainNeverGuessed|embedded"
   "d3-refused-send-committed|engine/streams_producer.cc|    if (send_error_ != TxnError::kNone) {|    if (false) {|Guarantees.AnOutputKafkaRefusesFailsTheRunAndCommitsNoInputAfterIt|embedded"
