@@ -54,6 +54,7 @@
 #include "apps/running_totals/running_totals.h"
 #include "apps/sales_generator/sales_model.h"
 #include "brook/brook.h"
+#include "brook/testing/embedded_kafka.h"
 #include "engine/fetch_waker.h"
 #include "engine/internal_topics.h"
 #include "engine/kafka_client.h"

@@ -28,6 +28,7 @@
 
 #include "apps/common/cli.h"
 #include "brook/brook.h"
+#include "brook/testing/embedded_kafka.h"
 #include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
 

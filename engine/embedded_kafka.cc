@@ -1,5 +1,6 @@
-#include "brook/embedded_kafka.h"
+#include "brook/testing/embedded_kafka.h"
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,10 +13,13 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
 #include "engine/log.h"
 
 namespace brook {
+
+static_assert(std::string_view(EmbeddedKafka::kAdminTopic) == kEmbeddedAdminTopic);
 namespace {
 
 // The mock cluster's connections keep Nagle's algorithm on, which a real broker

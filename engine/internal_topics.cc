@@ -3,7 +3,6 @@
 #include <chrono>
 #include <thread>
 
-#include "brook/embedded_kafka.h"
 #include "engine/log.h"
 
 namespace brook {
@@ -63,7 +62,7 @@ Status create_with_embedded_admin(rd_kafka_t* rk, const std::vector<InternalTopi
   for (const InternalTopic& t : topics) {
     std::string request = "create " + t.name + " " + std::to_string(t.partitions);
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(EmbeddedKafka::kAdminTopic), RD_KAFKA_V_PARTITION(0),
+        rk, RD_KAFKA_V_TOPIC(kEmbeddedAdminTopic), RD_KAFKA_V_PARTITION(0),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE(const_cast<char*>(request.data()), request.size()), RD_KAFKA_V_END);
     if (err) return Status::error(std::string("cannot ask the local Kafka: ") + rd_kafka_err2str(err));
@@ -76,8 +75,8 @@ Status create_with_embedded_admin(rd_kafka_t* rk, const std::vector<InternalTopi
 
 Status is_embedded_kafka(rd_kafka_t* rk, bool* embedded) {
   std::map<std::string, int> existing;
-  Status s = kafka::partition_counts(rk, {EmbeddedKafka::kAdminTopic}, &existing);
-  *embedded = existing.count(EmbeddedKafka::kAdminTopic) > 0;
+  Status s = kafka::partition_counts(rk, {kEmbeddedAdminTopic}, &existing);
+  *embedded = existing.count(kEmbeddedAdminTopic) > 0;
   return s;
 }
 

@@ -31,6 +31,9 @@ Status ensure_topics(rd_kafka_t* rk, const std::vector<InternalTopic>& topics,
 // cluster, which EmbeddedKafka marks with its admin topic). What brook does
 // only to live with the mock's gaps is conditioned on this, and on nothing else.
 Status is_embedded_kafka(rd_kafka_t* rk, bool* embedded);
+// The topic that marks the embedded Kafka and carries its topic creations
+// (EmbeddedKafka::kAdminTopic, which the testing library checks is the same).
+inline constexpr const char* kEmbeddedAdminTopic = "__brook_admin";
 
 // The configs (name -> value) of each topic, by DescribeConfigs.
 Status topic_configs(rd_kafka_t* rk, const std::vector<std::string>& topics,

@@ -1,4 +1,4 @@
-#include "brook/topology_test_driver.h"
+#include "brook/testing/topology_test_driver.h"
 
 #include "engine/record_collector.h"
 #include "engine/stream_task.h"

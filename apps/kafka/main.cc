@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "apps/common/cli.h"
-#include "brook/embedded_kafka.h"
+#include "brook/testing/embedded_kafka.h"
 
 namespace {
 std::atomic<bool> g_stop{false};

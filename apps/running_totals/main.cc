@@ -8,6 +8,7 @@
 
 #include "apps/common/cli.h"
 #include "apps/running_totals/running_totals.h"
+#include "brook/testing/embedded_kafka.h"
 
 extern char** environ;
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "apps/sales_generator/sales_model.h"
-#include "brook/topology_test_driver.h"
+#include "brook/testing/topology_test_driver.h"
 
 namespace brook::demo {
 namespace {

@@ -1,6 +1,6 @@
 // The local Kafka behaves like a real broker where it matters to timing: its
 // connections have Nagle's algorithm off (TCP_NODELAY), as Kafka brokers do.
-#include "brook/embedded_kafka.h"
+#include "brook/testing/embedded_kafka.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "brook/testing/embedded_kafka.h"
 #include "engine/internal_topics.h"
 #include "engine/kafka_client.h"
 #include "tests/integration/kafka_cluster.h"

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "brook/config.h"
-#include "brook/embedded_kafka.h"
+#include "brook/testing/embedded_kafka.h"
 #include "brook/status.h"
 
 namespace brook::testing {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "brook/streams_builder.h"
-#include "brook/topology_test_driver.h"
+#include "brook/testing/topology_test_driver.h"
 
 namespace brook {
 namespace {

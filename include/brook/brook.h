@@ -2,7 +2,6 @@
 #pragma once
 
 #include "brook/config.h"
-#include "brook/embedded_kafka.h"
 #include "brook/json.h"
 #include "brook/kafka_streams.h"
 #include "brook/key_value_store.h"
