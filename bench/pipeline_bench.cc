@@ -267,14 +267,14 @@ class RawLoop {
     }
     // As brook does: positions looked up first, then the partitions taken there.
     rd_kafka_committed(rk, parts, 30000);
-    std::vector<std::pair<std::string, int32_t>> assigned;
+    std::vector<brook::TopicPartition> assigned;
     for (int i = 0; i < parts->cnt; ++i) {
       auto& p = parts->elems[i];
       int64_t low = 0, high = 0;
       if (p.offset < 0 && brook::kafka::watermarks(rk, p.topic, p.partition, &low, &high, 30000)) {
         p.offset = low;
       }
-      assigned.emplace_back(p.topic, p.partition);
+      assigned.push_back({p.topic, p.partition});
     }
     rd_kafka_assign(rk, parts);
     if (self->waker_) self->waker_->set_partitions(std::move(assigned));

@@ -85,9 +85,9 @@ int main(int argc, char** argv) {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       rd_kafka_assign(rk, parts);
       if (pos->waker) {
-        std::vector<std::pair<std::string, int32_t>> assigned;
+        std::vector<brook::TopicPartition> assigned;
         for (int i = 0; i < parts->cnt; ++i) {
-          assigned.emplace_back(parts->elems[i].topic, parts->elems[i].partition);
+          assigned.push_back({parts->elems[i].topic, parts->elems[i].partition});
         }
         pos->waker->set_partitions(std::move(assigned));
       }

@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "brook/topic_partition.h"
+
 namespace brook {
 
 class BoundedProgress {
@@ -35,7 +37,7 @@ class BoundedProgress {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int32_t>, int64_t> targets_;
+  TopicPartitionOffsets targets_;
   uint64_t version_ = 0;
 };
 

@@ -49,7 +49,7 @@ class ChangelogReader {
     std::chrono::steady_clock::time_point started;
     bool restored = false;  // records applied in the current slice
   };
-  using Key = std::pair<std::string, int32_t>;
+  using Key = TopicPartition;
 
   ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
   // The restore consumer's assignment follows entries_: now, or (when the

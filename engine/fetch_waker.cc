@@ -17,7 +17,7 @@ FetchWaker::~FetchWaker() {
   thread_.join();
 }
 
-void FetchWaker::set_partitions(std::vector<std::pair<std::string, int32_t>> partitions) {
+void FetchWaker::set_partitions(std::vector<TopicPartition> partitions) {
   std::lock_guard<std::mutex> lock(mu_);
   partitions_ = std::move(partitions);
   ++partitions_version_;
@@ -32,11 +32,11 @@ void FetchWaker::wake() {
   cv_.notify_one();
 }
 
-std::vector<std::pair<std::string, int32_t>> FetchWaker::one_per_leader(
-    const std::vector<std::pair<std::string, int32_t>>& partitions) {
+std::vector<TopicPartition> FetchWaker::one_per_leader(
+    const std::vector<TopicPartition>& partitions) {
   std::set<std::string> topics;
   for (const auto& [topic, p] : partitions) topics.insert(topic);
-  std::map<int32_t, std::pair<std::string, int32_t>> by_leader;
+  std::map<int32_t, TopicPartition> by_leader;
   for (const std::string& topic : topics) {
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(consumer_, topic.c_str(), nullptr);
     const rd_kafka_metadata_t* md = nullptr;
@@ -54,16 +54,16 @@ std::vector<std::pair<std::string, int32_t>> FetchWaker::one_per_leader(
     }
     rd_kafka_topic_destroy(rkt);
   }
-  std::vector<std::pair<std::string, int32_t>> out;
+  std::vector<TopicPartition> out;
   for (const auto& [leader, tp] : by_leader) out.push_back(tp);
   return out;
 }
 
 void FetchWaker::run() {
   uint64_t version = 0;
-  std::vector<std::pair<std::string, int32_t>> targets;
+  std::vector<TopicPartition> targets;
   for (;;) {
-    std::vector<std::pair<std::string, int32_t>> partitions;
+    std::vector<TopicPartition> partitions;
     bool changed = false;
     {
       std::unique_lock<std::mutex> lock(mu_);

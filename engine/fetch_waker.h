@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "brook/topic_partition.h"
+
 namespace brook {
 
 class FetchWaker {
@@ -45,7 +47,7 @@ class FetchWaker {
 
   // The assigned partitions (topic, partition); their leaders are looked up
   // on the helper thread.
-  void set_partitions(std::vector<std::pair<std::string, int32_t>> partitions);
+  void set_partitions(std::vector<TopicPartition> partitions);
   // The consumer queue ran dry: wake the leaders' broker threads (soon, on
   // the helper thread).
   void wake();
@@ -53,13 +55,13 @@ class FetchWaker {
  private:
   void run();
   // One partition per leader broker, from metadata.
-  std::vector<std::pair<std::string, int32_t>> one_per_leader(
-      const std::vector<std::pair<std::string, int32_t>>& partitions);
+  std::vector<TopicPartition> one_per_leader(
+      const std::vector<TopicPartition>& partitions);
 
   rd_kafka_t* consumer_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::pair<std::string, int32_t>> partitions_;  // mu_
+  std::vector<TopicPartition> partitions_;  // mu_
   uint64_t partitions_version_ = 0;                           // mu_
   bool pending_ = false;                                      // mu_
   bool stop_ = false;                                         // mu_

@@ -10,6 +10,7 @@
 
 #include "brook/status.h"
 #include "engine/kafka_client.h"
+#include "engine/topic_names.h"
 
 namespace brook {
 
@@ -18,6 +19,7 @@ struct InternalTopic {
   int partitions = 1;
   bool compacted = false;
   std::map<std::string, std::string> configs;  // more topic configs, if any
+  TopicRole role = TopicRole::kRepartition;
 };
 
 // Creates the missing topics (changelogs compacted) and checks existing ones:

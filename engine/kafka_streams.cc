@@ -191,13 +191,15 @@ Status KafkaStreams::Impl::prepare() {
     // Kept until read, whatever the records' timestamps (as Kafka Streams
     // does): re-keyed records of old input would otherwise fall to the
     // broker's time retention before the next sub-topology reads them.
-    internal.push_back(InternalTopic{app + "-" + t, n, false, {{"retention.ms", "-1"}}});
+    internal.push_back(
+        InternalTopic{internal_topic(app, t), n, false, {{"retention.ms", "-1"}}, TopicRole::kRepartition});
   }
   for (const auto& st : rt.subtopologies) {
     if (tasks[st.id] == 0) return Status::error("sub-topology " + std::to_string(st.id) + " has no sized source");
     for (const std::string& store : st.stores) {
       if (topology.find_store(store)->logging) {
-        internal.push_back(InternalTopic{app + "-" + Topology::changelog_topic(store), tasks[st.id], true, {}});
+        internal.push_back(InternalTopic{changelog_topic(app, store), tasks[st.id], true, {},
+                                         TopicRole::kChangelog});
       }
     }
   }
@@ -220,12 +222,12 @@ Status KafkaStreams::Impl::prepare() {
       rt.source_topics.push_back(t);
     }
     for (const auto& t : st.internal_source_topics) {
-      rt.topic_subtopology[app + "-" + t] = st.id;
-      rt.source_topics.push_back(app + "-" + t);
+      rt.topic_subtopology[internal_topic(app, t)] = st.id;
+      rt.source_topics.push_back(internal_topic(app, t));
     }
-    for (const auto& t : st.sink_topics) rt.output_topics.push_back(t);
+    for (const auto& t : st.sink_topics) rt.output_topics.push_back({t, TopicRole::kUser});
   }
-  for (const InternalTopic& t : internal) rt.output_topics.push_back(t.name);
+  for (const InternalTopic& t : internal) rt.output_topics.push_back({t.name, t.role});
   if (rt.config.stop_at_end()) {
     // The end offsets are the logs' ends, asked by a client reading
     // uncommitted records: a last stable offset is held back by any open

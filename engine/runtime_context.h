@@ -13,6 +13,7 @@
 #include "brook/topology.h"
 #include "engine/bounded_progress.h"
 #include "engine/stream_task.h"
+#include "engine/streams_producer.h"
 #include "state/rocksdb_resources.h"
 
 namespace brook {
@@ -22,7 +23,8 @@ struct RuntimeContext {
   std::vector<Topology::Subtopology> subtopologies;
   std::map<std::string, int> topic_subtopology;  // full source topic -> sub-topology
   std::vector<std::string> source_topics;         // full names, all sub-topologies
-  std::vector<std::string> output_topics;  // full names: sinks, repartition and changelog topics
+  // Full names and roles: sinks, repartition and changelog topics.
+  std::vector<OutputTopic> output_topics;
   StreamsConfig config;
   TaskOptions task_options;
   std::string state_dir;  // <state.dir>/<application.id>

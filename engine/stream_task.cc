@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/topic_names.h"
 #include "state/changelogging_store.h"
 #include "state/in_memory_store.h"
 #include "state/rocksdb_store.h"
@@ -113,7 +114,7 @@ void StreamTask::open_stores() {
 
 void StreamTask::initialize() {
   open_stores();
-  std::map<std::pair<std::string, int32_t>, int64_t> checkpoint;
+  TopicPartitionOffsets checkpoint;
   if (directory_ && !options_.exactly_once) {
     std::string warning;
     checkpoint = state::CheckpointFile(directory_->checkpoint_path()).read(&warning);
@@ -129,7 +130,7 @@ void StreamTask::initialize() {
       for (const auto& [tp, offset] : stack->txn->committed_offsets()) checkpoint[tp] = offset;
     }
     if (stack->def->logging) {
-      std::string topic = resolve_topic(Topology::changelog_topic(name), true);
+      std::string topic = changelog_topic(options_.application_id, name);
       stack->writer = std::make_unique<Writer>(collector_, topic, id_.partition);
       changelogs_.push_back(Changelog{name, topic, id_.partition});
       // Only a persistent store keeps what a checkpoint says it has.
@@ -222,7 +223,7 @@ state::KeyValueBytesStore& StreamTask::store(const std::string& name) {
 }
 
 std::string StreamTask::resolve_topic(const std::string& topic, bool internal) const {
-  return internal ? options_.application_id + "-" + topic : topic;
+  return brook::resolve_topic(options_.application_id, topic, internal);
 }
 
 void StreamTask::send(const OutgoingRecord& record) { collector_.send(record, -1); }
@@ -264,7 +265,7 @@ void StreamTask::on_dropped_record(std::string_view node, std::string_view reaso
   }
 }
 
-std::map<std::pair<std::string, int32_t>, int64_t> StreamTask::checkpointed_offsets() const {
+TopicPartitionOffsets StreamTask::checkpointed_offsets() const {
   return changelog_offsets_;
 }
 
@@ -284,7 +285,7 @@ void StreamTask::wipe_store(const std::string& name) {
   // In place: the task's nodes hold the stack.
   s.top->wipe();
   for (auto it = changelog_offsets_.begin(); it != changelog_offsets_.end();) {
-    it = it->first.first == resolve_topic(Topology::changelog_topic(name), true)
+    it = it->first.topic == changelog_topic(options_.application_id, name)
              ? changelog_offsets_.erase(it)
              : std::next(it);
   }

@@ -81,7 +81,7 @@ class StreamTask final : public TaskContext {
 
   // Changelogs of the logged stores, and where restoration starts (checkpoint).
   const std::vector<Changelog>& changelogs() const { return changelogs_; }
-  std::map<std::pair<std::string, int32_t>, int64_t> checkpointed_offsets() const;
+  TopicPartitionOffsets checkpointed_offsets() const;
   // Applies a changelog record to the store below the log and the cache.
   void restore(const std::string& store, std::string_view key, const std::string_view* value);
   // Throws away a persistent store's local data (its checkpoint no longer matches
@@ -151,7 +151,7 @@ class StreamTask final : public TaskContext {
 
   std::map<std::string, std::unique_ptr<StoreStack>> stores_;
   std::vector<Changelog> changelogs_;
-  std::map<std::pair<std::string, int32_t>, int64_t> changelog_offsets_;
+  TopicPartitionOffsets changelog_offsets_;
   state::ChangelogOffsets checkpointed_;  // what the checkpoint file holds
   std::vector<std::unique_ptr<NodeBase>> nodes_;
   std::map<std::string, SourceNodeBase*, std::less<>> sources_;  // full topic -> source

@@ -321,14 +321,14 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
   kafka::PartitionList start(rd_kafka_topic_partition_list_new(partitions->cnt));
   for (const auto& [key, offset] : positions) {
     PartitionState& ps = partitions_[key];
-    ps.topic = key.first;
-    ps.partition = key.second;
+    ps.topic = key.topic;
+    ps.partition = key.partition;
     ps.next_offset = ps.committed = offset;
-    rd_kafka_topic_partition_list_add(start.get(), key.first.c_str(), key.second)->offset = offset;
+    rd_kafka_topic_partition_list_add(start.get(), key.topic.c_str(), key.partition)->offset = offset;
   }
   if (log::enabled(log::Level::kDebug)) {
     std::string where;
-    for (const auto& [key, offset] : positions) where += fmt::format(" {}-{}@{}", key.first, key.second, offset);
+    for (const auto& [key, offset] : positions) where += fmt::format(" {}-{}@{}", key.topic, key.partition, offset);
     log::debug("{}: assigned at{}", client_id_, where);
   }
   create_tasks(ids, /*after_abort=*/false);
@@ -342,7 +342,7 @@ void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
   }
   for (StreamTask* t : restoring_) set_paused(t, true);
   if (fetch_waker_) {
-    std::vector<std::pair<std::string, int32_t>> assigned;
+    std::vector<TopicPartition> assigned;
     for (const auto& [key, offset] : positions) assigned.push_back(key);
     fetch_waker_->set_partitions(std::move(assigned));
   }
@@ -832,7 +832,7 @@ void StreamThread::revive_tasks() {
     PartitionState& ps = partitions_.at(key);
     ps.buffer.clear();
     ps.next_offset = ps.committed = offset;
-    rd_kafka_topic_partition_list_add(seek.get(), key.first.c_str(), key.second)->offset = offset;
+    rd_kafka_topic_partition_list_add(seek.get(), key.topic.c_str(), key.partition)->offset = offset;
   }
   // Rewind the consumer; this also drops what it fetched past those positions.
   rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), seek.get(), 30000);

@@ -60,7 +60,7 @@ class StreamThread {
     bool restoring = false;
     bool sole_input = false;  // the task's only input partition: no ordering to do
   };
-  using Key = std::pair<std::string, int32_t>;
+  using Key = TopicPartition;
 
   Status subscribe();
   void run();

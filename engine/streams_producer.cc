@@ -33,7 +33,7 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;
   std::unique_ptr<StreamsProducer> producer(
-      new StreamsProducer(config.application_id() + "-", client_id, progress, metrics));
+      new StreamsProducer(client_id, progress, metrics));
   // Delivery reports come as events, served by librdkafka's background thread:
   // the main queue (where they are put) is forwarded to the background queue.
   // Nothing may poll the main queue after that.
@@ -194,7 +194,7 @@ void StreamsProducer::note_error(std::string message) {
   if (first_error_.empty()) first_error_ = std::move(message);
 }
 
-StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
+StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name, TopicRole role) {
   if (last_topic_ && last_topic_->name == name) return *last_topic_;
   auto it = topics_.find(name);
   if (it != topics_.end()) {
@@ -203,13 +203,8 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
   }
   auto t = std::make_unique<TopicState>();
   t->name = std::string(name);
-  bool internal = t->name.rfind(app_prefix_, 0) == 0;
-  auto ends_with = [&](const char* suffix) {
-    std::string_view s(suffix);
-    return t->name.size() >= s.size() && t->name.compare(t->name.size() - s.size(), s.size(), s) == 0;
-  };
-  t->repartition = internal && ends_with("-repartition");
-  t->track = internal && (t->repartition || ends_with("-changelog"));
+  t->repartition = role == TopicRole::kRepartition;
+  t->track = role != TopicRole::kUser;
   rd_kafka_topic_conf_t* tconf = rd_kafka_topic_conf_new();
   rd_kafka_topic_conf_set_opaque(tconf, t.get());
   t->rkt = rd_kafka_topic_new(rk_.get(), t->name.c_str(), tconf);
@@ -218,8 +213,8 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name) {
   return ref;
 }
 
-void StreamsProducer::prepare(const std::vector<std::string>& topics) {
-  for (const std::string& t : topics) topic(t);
+void StreamsProducer::prepare(const std::vector<OutputTopic>& topics) {
+  for (const OutputTopic& t : topics) topic(t.name, t.role);
 }
 
 void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {

@@ -23,9 +23,16 @@
 #include "brook/metrics.h"
 #include "engine/bounded_progress.h"
 #include "engine/kafka_client.h"
+#include "engine/topic_names.h"
 #include "engine/record_collector.h"
 
 namespace brook {
+
+// A topic a stream thread writes, and what it is for.
+struct OutputTopic {
+  std::string name;
+  TopicRole role = TopicRole::kUser;
+};
 
 class StreamsProducer final : public RecordCollector {
  public:
@@ -50,8 +57,10 @@ class StreamsProducer final : public RecordCollector {
 
   // Looks up the topics this producer will write, so that their metadata is
   // known before the first send (a first send to a topic otherwise waits for
-  // it — for sinks and changelogs that is the first commit).
-  void prepare(const std::vector<std::string>& topics);
+  // it — for sinks and changelogs that is the first commit), and learns which
+  // are changelog and repartition topics (whose written offsets it tracks). A
+  // topic not named here (a dead-letter topic) is a user topic.
+  void prepare(const std::vector<OutputTopic>& topics);
   void send(const OutgoingRecord& record, int32_t partition) override;
   // Passes on what delivery reports told since the last call (bounded runs).
   void poll() { publish_progress(); }
@@ -88,13 +97,12 @@ class StreamsProducer final : public RecordCollector {
     bool unpublished = false;           // (mu_)
   };
 
-  StreamsProducer(std::string app_prefix, std::string client_id, BoundedProgress* progress,
-                  Metrics& metrics)
-      : app_prefix_(std::move(app_prefix)),
+  StreamsProducer(std::string client_id, BoundedProgress* progress, Metrics& metrics)
+      :
         client_id_(std::move(client_id)),
         progress_(progress),
         metrics_(metrics) {}
-  TopicState& topic(std::string_view name);
+  TopicState& topic(std::string_view name, TopicRole role = TopicRole::kUser);
   TxnError classify(rd_kafka_error_t* error, const char* what, std::string* message);
   // Begins a transaction; the error, or null once one is open.
   rd_kafka_error_t* begin();
@@ -107,7 +115,6 @@ class StreamsProducer final : public RecordCollector {
   void publish_progress();
 
   kafka::Handle rk_;
-  std::string app_prefix_;  // "<application.id>-"
   std::string client_id_;
   BoundedProgress* progress_;
   Metrics& metrics_;

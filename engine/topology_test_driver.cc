@@ -2,6 +2,7 @@
 
 #include "engine/record_collector.h"
 #include "engine/stream_task.h"
+#include "engine/topic_names.h"
 
 namespace brook {
 
@@ -22,7 +23,7 @@ class TopologyTestDriver::Impl final : public RecordCollector {
     subtopologies_ = topology_.subtopologies();
     for (const auto& st : subtopologies_) {
       for (const auto& t : st.source_topics) topic_subtopology_[t] = st.id;
-      for (const auto& t : st.internal_source_topics) topic_subtopology_[app_ + "-" + t] = st.id;
+      for (const auto& t : st.internal_source_topics) topic_subtopology_[internal_topic(app_, t)] = st.id;
       for (int p = 0; p < partitions_; ++p) {
         auto task = std::make_unique<StreamTask>(TaskId{st.id, p}, topology_, subtopologies_[st.id],
                                                  options_, *this, nullptr, nullptr, *cache_,
@@ -128,7 +129,7 @@ class TopologyTestDriver::Impl final : public RecordCollector {
   std::map<std::pair<int, int>, std::unique_ptr<StreamTask>> tasks_;
   std::map<std::string, std::deque<CapturedRecord>> outputs_;
   std::deque<std::pair<std::string, CapturedRecord>> pending_;
-  std::map<std::pair<std::string, int32_t>, int64_t> offsets_;
+  TopicPartitionOffsets offsets_;
   uint64_t round_robin_ = 0;
   Metrics metrics_;
   int64_t wall_clock_ms_ = 0;

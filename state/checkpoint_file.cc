@@ -52,7 +52,7 @@ void CheckpointFile::write(const ChangelogOffsets& offsets) const {
     std::ofstream out(tmp, std::ios::trunc);
     out << kVersion << "\n" << offsets.size() << "\n";
     for (const auto& [tp, offset] : offsets) {
-      out << tp.first << " " << tp.second << " " << offset << "\n";
+      out << tp.topic << " " << tp.partition << " " << offset << "\n";
     }
     out.flush();
     if (!out) throw StateStoreError("cannot write checkpoint " + tmp);

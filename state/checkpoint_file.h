@@ -9,10 +9,14 @@
 #include <string>
 #include <utility>
 
+#include "brook/topic_partition.h"
+
 namespace brook::state {
 
+using brook::TopicPartitionOffsets;
+
 // (changelog topic, partition) -> next offset to restore from.
-using ChangelogOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+using ChangelogOffsets = TopicPartitionOffsets;
 
 // Whether a commit should rewrite the checkpoint: the offsets moved, and by at
 // least `min_delta` records in all unless `enforce` (closing, revoking). A

@@ -89,7 +89,7 @@ uint64_t TransactionalRocksDbStore::approximate_num_entries() {
 
 void TransactionalRocksDbStore::commit(const ChangelogOffsets& offsets) {
   for (const auto& [tp, offset] : offsets) {
-    check(batch_->Put(meta_, offset_key(tp.first, tp.second), std::to_string(offset)), name_,
+    check(batch_->Put(meta_, offset_key(tp.topic, tp.partition), std::to_string(offset)), name_,
           "stage offset");
   }
   // One atomic write: the data and the offsets it corresponds to.

@@ -102,7 +102,7 @@ KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, F
                                            : m.store_name;
   std::string parent = node_;
   if (repartition_required_) {
-    std::string topic = (name_.empty() ? store : name_) + "-repartition";
+    std::string topic = Topology::repartition_topic(name_.empty() ? store : name_);
     std::string sink = builder_->new_name("KSTREAM-SINK");
     std::string source = builder_->new_name("KSTREAM-SOURCE");
     std::string sink_parent = node_;

@@ -232,6 +232,8 @@ class Topology {
   std::vector<Subtopology> subtopologies() const;
   // Changelog topic name (without the application.id prefix) of a logged store.
   static std::string changelog_topic(const std::string& store) { return store + "-changelog"; }
+  // Repartition topic name (without the application.id prefix) for `name`.
+  static std::string repartition_topic(const std::string& name) { return name + "-repartition"; }
 
  private:
   std::vector<NodeDef> nodes_;
