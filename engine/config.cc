@@ -87,6 +87,9 @@ const std::vector<StreamsConfig::KeyInfo>& StreamsConfig::known_keys() {
       {"log.level", "info", "debug | info | warn | error (brook's log, on stderr)"},
       {"task.timeout.ms", "300000",
        "how long a task may keep failing (commits, offset lookups) before its thread fails"},
+      {"max.task.idle.ms", "0",
+       "a task reading several partitions waits this long for an empty one before processing "
+       "the others (0: only while its records may be on their way; -1: never)"},
   };
   return keys;
 }
@@ -167,6 +170,12 @@ Status StreamsConfig::validate() const {
         return Status::error("invalid value for 'num.standby.replicas': '" + value +
                              "' (standby replicas are not supported yet; use 0)");
       }
+    } else if (key == "max.task.idle.ms") {
+      int64_t x;
+      if (!parse_int(value, &x) || x < -1) {
+        return Status::error("invalid value for 'max.task.idle.ms': '" + value +
+                             "' (expected -1 or a non-negative integer)");
+      }
     } else if (key == "num.stream.threads") {
       int64_t x;
       if (!parse_int(value, &x) || x < 1 || x > 256) {
@@ -231,6 +240,7 @@ int64_t StreamsConfig::commit_interval_ms() const {
   return get_int("commit.interval.ms", fallback);
 }
 int64_t StreamsConfig::task_timeout_ms() const { return get_int("task.timeout.ms", 300000); }
+int64_t StreamsConfig::max_task_idle_ms() const { return get_int("max.task.idle.ms", 0); }
 int StreamsConfig::num_stream_threads() const {
   return static_cast<int>(get_int("num.stream.threads", 1));
 }

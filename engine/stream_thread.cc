@@ -1,10 +1,9 @@
 #include "engine/stream_thread.h"
 
 #include <exception>
-#include <filesystem>
 #include <random>
-#include <thread>
 #include <system_error>
+#include <thread>
 
 #include "engine/log.h"
 
@@ -45,15 +44,6 @@ void open_stores(const std::vector<std::unique_ptr<StreamTask>>& tasks) {
   if (failure) std::rethrow_exception(failure);
 }
 
-// Whether a consumed record may carry headers, found without asking librdkafka:
-// rd_kafka_message_headers() allocates and frees a parse buffer on every call,
-// headers or not (a tenth of a stream thread's time on small records).
-// librdkafka hands out a fetched record's value as a pointer into the record
-// batch, and in the v2 record format (Kafka >= 0.11) the header count follows
-// the value: a single 0 byte when there are none. A null or empty value does
-// not point into the batch: then ask. (Older message formats, gone since
-// Kafka 4.0, have no headers; there the byte read is whatever follows the
-// value in the fetch response.)
 std::string random_hex(int digits) {
   static thread_local std::mt19937_64 gen(std::random_device{}());
   std::string out;
@@ -61,9 +51,8 @@ std::string random_hex(int digits) {
   return out;
 }
 
-bool may_have_headers(const rd_kafka_message_t* msg) {
-  if (!msg->payload || msg->len == 0) return true;
-  return static_cast<const unsigned char*>(msg->payload)[msg->len] != 0;
+int64_t wall_clock_ms(std::chrono::steady_clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -77,6 +66,9 @@ StreamThread::StreamThread(int index, RuntimeContext& runtime)
 StreamThread::~StreamThread() {
   request_shutdown();
   join();
+  // Leaves the group (if run() did not) while the tasks still exist: the
+  // revoke callback may look at them.
+  if (consumer_) consumer_->close();
 }
 
 std::string StreamThread::error() const {
@@ -115,8 +107,9 @@ Status StreamThread::init() {
   props["client.id"] = client_id_;
   props["enable.auto.commit"] = "false";
   props["enable.auto.offset.store"] = "false";
-  // The end of a partition tells its position past what is never delivered:
-  // transaction markers and aborted records (see route()).
+  // The end of a partition tells its position past what is never delivered
+  // (transaction markers and aborted records), and that nothing more is on its
+  // way (PartitionGroup, max.task.idle.ms).
   props["enable.partition.eof"] = "true";
   // Range assignment gives partition p of every co-partitioned topic to the same
   // member, so a task's input partitions stay together.
@@ -127,38 +120,21 @@ Status StreamThread::init() {
   // From librdkafka 2.1 on, a partition over those bounds is looked at again
   // after this, instead of up to a second later (before 2.1: FetchWaker).
   if (!FetchWaker::needed()) props["fetch.queue.backoff.ms"] = "10";
-  kafka::Conf conf;
-  Status s = kafka::make_conf(props, &conf);
+  Status s = GroupConsumer::create(props, *this, &consumer_);
   if (!s) return s;
-  rd_kafka_conf_set_rebalance_cb(conf.get(), &StreamThread::rebalance_cb);
-  rd_kafka_conf_set_opaque(conf.get(), this);
-  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &consumer_);
-  if (!s) return s;
-  rd_kafka_poll_set_consumer(consumer_.get());
-  queue_ = rd_kafka_queue_get_consumer(consumer_.get());
-  if (FetchWaker::needed()) fetch_waker_ = std::make_unique<FetchWaker>(consumer_.get());
+  if (FetchWaker::needed()) fetch_waker_ = std::make_unique<FetchWaker>(consumer_->handle());
   s = create_producer();
   if (!s) return s;
   s = ChangelogReader::create(cfg, client_id_ + "-restore-consumer", *rt_.metrics, &reader_);
   if (!s) return s;
   int64_t cache_bytes = cfg.cache_max_bytes_buffering() / cfg.num_stream_threads();
   cache_ = std::make_unique<state::ThreadCache>(static_cast<size_t>(cache_bytes));
-  return Status::ok();
-}
-
-Status StreamThread::subscribe() {
-  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(
-      static_cast<int>(rt_.source_topics.size())));
-  for (const std::string& t : rt_.source_topics) {
-    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  }
-  rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_.get(), topics.get());
-  if (err) return Status::error(std::string("subscribe failed: ") + rd_kafka_err2str(err));
+  tasks_ = std::make_unique<TaskManager>(cfg.max_task_idle_ms(), reader_.get());
   return Status::ok();
 }
 
 Status StreamThread::start() {
-  Status s = subscribe();
+  Status s = consumer_->subscribe(rt_.source_topics);
   if (!s) return s;
   state_ = State::kStarting;
   thread_ = std::thread([this] { run(); });
@@ -193,17 +169,15 @@ void StreamThread::run() {
     if (state_.load() != State::kError) {
       state_ = State::kPendingShutdown;
       commit_all(/*revoking=*/false, /*enforce_checkpoints=*/true);
-      close_tasks(true);
+      tasks_->close_all(true);
     }
   } catch (const std::exception& e) {
     fail(e.what());
   }
-  if (state_.load() == State::kError) close_tasks(false);
+  if (state_.load() == State::kError) tasks_->close_all(false);
   fetch_waker_.reset();  // it asks the consumer, which closes below
   // Leaves the group; the revoke callback finds no tasks left.
-  if (queue_) rd_kafka_queue_destroy(queue_);
-  queue_ = nullptr;
-  rd_kafka_consumer_close(consumer_.get());
+  consumer_->close();
   if (producer_) {
     Status s = producer_->flush(30000);
     if (!s && state_.load() != State::kError) log::warn("{}: {}", client_id_, s.message());
@@ -212,23 +186,18 @@ void StreamThread::run() {
 }
 
 void StreamThread::loop_once() {
-  bool restoring = !restoring_.empty();
-  // Poll a batch: block briefly only when there is nothing else to do.
+  bool restoring = tasks_->restoring_count() > 0;
+  // One queue operation per batch; rebalance callbacks are served in it too.
   // Block briefly only when idle; a bounded run checks for its end often.
   int timeout = restoring ? 0 : rt_.bounded ? 10 : 50;
-  // One queue operation per batch; rebalance callbacks are served in it too.
-  // consume_batch_queue returns only once the batch is full or the timeout has
-  // passed: take what is ready without waiting, and block (for one message)
-  // only when nothing is.
   rd_kafka_message_t* batch[1000];
-  ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, batch, 1000);
-  if (n == 0 && timeout > 0) n = rd_kafka_consume_batch_queue(queue_, timeout, batch, 1);
+  ssize_t n = consumer_->poll(batch, 1000, timeout);
   if (fetch_waker_) {
     // Working through a backlog (full batches) until the prefetch ran dry:
     // get the fetchers going again now, not in up to a second.
     if (n == 1000) {
       draining_backlog_ = true;
-    } else if (draining_backlog_ && rd_kafka_queue_length(queue_) == 0) {
+    } else if (draining_backlog_ && consumer_->queued() == 0) {
       draining_backlog_ = false;
       fetch_waker_->wake();
     }
@@ -251,34 +220,18 @@ void StreamThread::loop_once() {
     }
   }
   if (restoring) {
-    std::vector<StreamTask*> finished;
-    Status s = reader_->restore(std::chrono::milliseconds(200), &finished);
-    if (!s) {
-      fail(s.message());
-      return;
-    }
-    for (StreamTask* t : finished) {
-      restoring_.erase(t);
-      set_paused(t, false);
-      log::info("{}: task {} restored, now processing", client_id_, t->task_id());
-    }
-    if (restoring_.empty() && assigned_once_) state_ = State::kRunning;
+    restore_tasks();
+    if (state_.load() == State::kError) return;
   } else if (Status s = reader_->tick(); !s) {
     fail(s.message());
     return;
   }
-  process_buffers();
   auto now = std::chrono::steady_clock::now();
-  int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  bool requested = false;
-  for (auto& [id, t] : tasks_) {
-    if (!restoring_.count(t.get())) t->on_wall_clock(now_ms);
-    if (t->commit_requested()) {
-      requested = true;
-      t->clear_commit_request();
-    }
+  int64_t now_ms = wall_clock_ms(now);
+  if (tasks_->process(now_ms) && bounded_idle_.load(std::memory_order_relaxed)) {
+    bounded_idle_ = false;
   }
+  bool requested = tasks_->punctuate(now_ms);
   producer_->poll();
   if (requested || now - last_commit_ >= commit_interval_) commit_all();
   // A bounded run looks for its end when the input pauses, and every few
@@ -289,136 +242,104 @@ void StreamThread::loop_once() {
   }
 }
 
-void StreamThread::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-  auto* self = static_cast<StreamThread*>(opaque);
-  try {
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      self->on_assigned(partitions);  // assigns once the tasks are ready
-    } else if (rd_kafka_assignment_lost(rk)) {
-      self->on_lost();
-      rd_kafka_assign(rk, nullptr);
-    } else {
-      self->on_revoked();
-      rd_kafka_assign(rk, nullptr);
+void StreamThread::route(kafka::Message msg) {
+  if (msg->err) {
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      tasks_->at_end_of_partition(msg.get());
+      return;
     }
-  } catch (const std::exception& e) {
-    self->fail(e.what());
+    std::string what = rd_kafka_message_errstr(msg.get());
+    if (msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+      fail("consumer error: " + what);
+    } else {
+      log::warn("{}: consumer error (retrying): {}", client_id_, what);
+    }
+    return;
+  }
+  if (tasks_->route(std::move(msg)) && bounded_idle_.load(std::memory_order_relaxed)) {
+    bounded_idle_ = false;
   }
 }
 
-void StreamThread::on_assigned(rd_kafka_topic_partition_list_t* partitions) {
+void StreamThread::restore_tasks() {
+  std::vector<StreamTask*> finished;
+  Status s = reader_->restore(std::chrono::milliseconds(200), &finished);
+  if (!s) {
+    fail(s.message());
+    return;
+  }
+  for (StreamTask* t : finished) {
+    consumer_->resume(tasks_->finish_restoring(*t));
+    log::info("{}: task {} restored, now processing", client_id_, t->task_id());
+  }
+  if (tasks_->restoring_count() == 0 && assigned_once_) state_ = State::kRunning;
+}
+
+void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   rt_.metrics->rebalance_total.fetch_add(1);
   state_ = State::kPartitionsAssigned;
   std::set<TaskId> ids;
-  for (int i = 0; i < partitions->cnt; ++i) {
-    const auto& p = partitions->elems[i];
-    auto it = rt_.topic_subtopology.find(p.topic);
+  std::vector<TopicPartition> inputs;
+  for (const TopicPartition& tp : partitions) {
+    auto it = rt_.topic_subtopology.find(tp.topic);
     if (it == rt_.topic_subtopology.end()) continue;
-    ids.insert(TaskId{it->second, p.partition});
+    ids.insert(TaskId{it->second, tp.partition});
+    inputs.push_back(tp);
   }
-  std::map<Key, int64_t> positions = committed_positions(partitions);
-  kafka::PartitionList start(rd_kafka_topic_partition_list_new(partitions->cnt));
-  for (const auto& [key, offset] : positions) {
-    PartitionState& ps = partitions_[key];
-    ps.topic = key.topic;
-    ps.partition = key.partition;
-    ps.next_offset = ps.committed = offset;
-    rd_kafka_topic_partition_list_add(start.get(), key.topic.c_str(), key.partition)->offset = offset;
-  }
+  TopicPartitionOffsets positions = committed_positions(inputs);
   if (log::enabled(log::Level::kDebug)) {
     std::string where;
-    for (const auto& [key, offset] : positions) where += fmt::format(" {}-{}@{}", key.topic, key.partition, offset);
+    for (const auto& [tp, offset] : positions) where += fmt::format(" {}@{}", tp.str(), offset);
     log::debug("{}: assigned at{}", client_id_, where);
   }
-  create_tasks(ids, /*after_abort=*/false);
+  create_tasks(ids, positions, /*after_abort=*/false);
   // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
   // input paused until it runs), at the positions looked up above: the
   // consumer need not ask again. Partitions of tasks still restoring stay paused.
-  rd_kafka_resp_err_t assign_err = rd_kafka_assign(consumer_.get(), start.get());
-  if (assign_err) {
-    throw std::runtime_error(std::string("cannot take the assigned partitions: ") +
-                             rd_kafka_err2str(assign_err));
-  }
-  for (StreamTask* t : restoring_) set_paused(t, true);
+  Status s = consumer_->assign(positions);
+  if (!s) throw std::runtime_error(s.message());
+  for (StreamTask* t : tasks_->restoring()) consumer_->pause(tasks_->inputs_of(t->id()));
   if (fetch_waker_) {
     std::vector<TopicPartition> assigned;
-    for (const auto& [key, offset] : positions) assigned.push_back(key);
+    for (const auto& [tp, offset] : positions) assigned.push_back(tp);
     fetch_waker_->set_partitions(std::move(assigned));
   }
   assigned_once_ = true;
   bounded_idle_ = false;
-  log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions->cnt,
-            tasks_.size(), restoring_.size());
-  if (restoring_.empty()) state_ = State::kRunning;
+  log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions.size(),
+            tasks_->size(), tasks_->restoring_count());
+  if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
-std::map<StreamThread::Key, int64_t> StreamThread::committed_positions(
-    const rd_kafka_topic_partition_list_t* partitions) {
-  kafka::PartitionList list(rd_kafka_topic_partition_list_new(partitions->cnt));
-  for (int i = 0; i < partitions->cnt; ++i) {
-    const auto& p = partitions->elems[i];
-    if (rt_.topic_subtopology.count(p.topic)) {
-      rd_kafka_topic_partition_list_add(list.get(), p.topic, p.partition);
-    }
-  }
-  // Never guess: starting from the beginning re-applies every input, from the
-  // end skips some. A coordinator loading its offsets, or moving, answers with
-  // retriable errors: ask again, for up to task.timeout.ms.
-  auto deadline = std::chrono::steady_clock::now() + task_timeout_;
-  for (;;) {
-    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-    rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), list.get(), 10000);
-    std::string failure;
-    bool again = false;
-    if (err) {
-      failure = rd_kafka_err2str(err);
-      again = kafka::retriable(err);
-    }
-    for (int i = 0; i < list->cnt && !err; ++i) {
-      if (!list->elems[i].err) continue;
-      failure = fmt::format("{}-{}: {}", list->elems[i].topic, list->elems[i].partition,
-                            rd_kafka_err2str(list->elems[i].err));
-      again = kafka::retriable(list->elems[i].err);
-      if (!again) break;
-    }
-    if (failure.empty()) break;
-    if (!again || std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error("cannot read the group's committed offsets (" + failure + ")");
-    }
-    log::warn("{}: reading committed offsets: {}; asking again", client_id_, failure);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  std::map<Key, int64_t> out;
-  for (int i = 0; i < list->cnt; ++i) {
-    const auto& p = list->elems[i];
-    int64_t next = p.offset;
-    if (next < 0) {
-      // No committed offset: the group never read it (auto.offset.reset=earliest).
-      int64_t low = 0, high = 0;
-      Status s = kafka::watermarks(consumer_.get(), p.topic, p.partition, &low, &high,
-                                   static_cast<int>(task_timeout_.count()));
-      if (!s) throw std::runtime_error(s.message());
-      next = low;
-    }
-    out[{p.topic, p.partition}] = next;
-  }
-  return out;
+TopicPartitionOffsets StreamThread::committed_positions(const std::vector<TopicPartition>& partitions) {
+  TopicPartitionOffsets positions;
+  Status s = consumer_->committed_positions(partitions, task_timeout_, &positions);
+  if (!s) throw std::runtime_error(s.message());
+  return positions;
 }
 
-void StreamThread::create_tasks(const std::set<TaskId>& ids, bool after_abort) {
+void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
+                                bool after_abort) {
   std::vector<std::unique_ptr<StreamTask>> created;
   for (const TaskId& id : ids) created.push_back(make_task(id));
   open_stores(created);
-  for (auto& task : created) add_task(std::move(task), after_abort);
-  std::map<StreamTask*, int> inputs;
-  for (auto& [key, ps] : partitions_) {
-    ps.task = tasks_.at(TaskId{rt_.topic_subtopology.at(ps.topic), ps.partition}).get();
-    ps.source = ps.task->source(ps.topic);
-    ++inputs[ps.task];
+  for (auto& task : created) {
+    task->initialize();
+    bool needs_restore = false;
+    Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
+    if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
+    TopicPartitionOffsets inputs;
+    for (const auto& [tp, offset] : positions) {
+      if (tp.partition == task->id().partition &&
+          rt_.topic_subtopology.at(tp.topic) == task->id().subtopology) {
+        inputs[tp] = offset;
+      }
+    }
+    tasks_->add(std::move(task), inputs, needs_restore);
   }
-  for (auto& [key, ps] : partitions_) ps.sole_input = inputs[ps.task] == 1;
-  last_routed_ = nullptr;
 }
 
 std::unique_ptr<StreamTask> StreamThread::make_task(const TaskId& id) {
@@ -436,54 +357,30 @@ std::unique_ptr<StreamTask> StreamThread::make_task(const TaskId& id) {
     }
     if (!dir) throw std::runtime_error("task " + id.str() + ": " + error);
   }
-  return std::make_unique<StreamTask>(id, *rt_.topology, st, rt_.task_options, *producer_,
+  RecordCollector& collector = *this;
+  return std::make_unique<StreamTask>(id, *rt_.topology, st, rt_.task_options, collector,
                                       std::move(dir), rt_.rocksdb, *cache_, *rt_.metrics);
 }
 
-void StreamThread::add_task(std::unique_ptr<StreamTask> task, bool after_abort) {
-  task->initialize();
-  bool needs_restore = false;
-  Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
-  if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
-  if (needs_restore) restoring_.insert(task.get());
-  TaskId id = task->id();
-  tasks_[id] = std::move(task);
-}
-
-void StreamThread::set_paused(StreamTask* task, bool paused) {
-  kafka::PartitionList list(rd_kafka_topic_partition_list_new(4));
-  for (auto& [key, ps] : partitions_) {
-    if (ps.task != task) continue;
-    ps.restoring = paused;
-    rd_kafka_topic_partition_list_add(list.get(), ps.topic.c_str(), ps.partition);
-  }
-  if (list->cnt == 0) return;
-  if (paused) {
-    rd_kafka_pause_partitions(consumer_.get(), list.get());
-  } else {
-    rd_kafka_resume_partitions(consumer_.get(), list.get());
-  }
-}
-
 void StreamThread::on_revoked() {
-  if (tasks_.empty() && partitions_.empty()) return;
-  log::info("{}: partitions revoked; committing and closing {} tasks", client_id_, tasks_.size());
+  if (!tasks_ || tasks_->empty()) return;
+  log::info("{}: partitions revoked; committing and closing {} tasks", client_id_, tasks_->size());
   state_ = State::kPartitionsAssigned;
   // Commit (under exactly-once: the transaction) before letting go: a
   // transaction is never left open across a rebalance.
   commit_all(/*revoking=*/true, /*enforce_checkpoints=*/true);
-  close_tasks(true);
+  tasks_->close_all(true);
 }
 
 void StreamThread::on_lost() {
-  if (tasks_.empty() && partitions_.empty()) return;
+  if (!tasks_ || tasks_->empty()) return;
   // Another member may own these partitions already (our session expired):
   // committing their offsets, or a transaction holding their outputs, could
   // only conflict with what it does. Close them dirty, as Kafka Streams does;
   // what they processed since the last commit is processed again there.
   log::warn("{}: partitions lost (the group moved on without this member); closing {} tasks "
             "without committing",
-            client_id_, tasks_.size());
+            client_id_, tasks_->size());
   state_ = State::kPartitionsAssigned;
   if (producer_->in_transaction()) {
     std::string message;
@@ -494,190 +391,63 @@ void StreamThread::on_lost() {
       return;
     }
   }
-  close_tasks(false);
-}
-
-void StreamThread::close_tasks(bool clean) {
-  for (auto& [id, task] : tasks_) {
-    reader_->remove(*task);
-    try {
-      task->close(clean);
-    } catch (const std::exception& e) {
-      log::warn("{}: closing task {}: {}", client_id_, id.str(), e.what());
-      task->close(false);
-    }
-  }
-  tasks_.clear();
-  restoring_.clear();
-  partitions_.clear();
-  last_routed_ = nullptr;
-}
-
-void StreamThread::route(kafka::Message msg) {
-  if (msg->err) {
-    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      at_end_of_partition(msg.get());
-      return;
-    }
-    std::string what = rd_kafka_message_errstr(msg.get());
-    if (msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
-        msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-        msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-        msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-      fail("consumer error: " + what);
-    } else {
-      log::warn("{}: consumer error (retrying): {}", client_id_, what);
-    }
-    return;
-  }
-  // Records come in runs from one partition: compare the topic handle (kept
-  // alive by the assignment) before looking the partition up by name.
-  PartitionState* ps = last_routed_;
-  if (!ps || ps->partition != msg->partition || last_routed_rkt_ != msg->rkt) {
-    auto it = partitions_.find(Key{rd_kafka_topic_name(msg->rkt), msg->partition});
-    if (it == partitions_.end()) return;  // revoked meanwhile
-    ps = last_routed_ = &it->second;
-    last_routed_rkt_ = msg->rkt;
-  }
-  if (ps->next_offset >= 0 && msg->offset < ps->next_offset) return;  // already processed
-  if (ps->sole_input && !ps->restoring) {
-    // Nothing to order against: process at once, no buffering.
-    process_one(*ps, msg.get());
-    uncommitted_ = true;
-    if (bounded_idle_.load(std::memory_order_relaxed)) bounded_idle_ = false;
-    return;
-  }
-  ps->buffer.push_back(std::move(msg));
-}
-
-void StreamThread::at_end_of_partition(const rd_kafka_message_t* eof) {
-  auto it = partitions_.find(Key{rd_kafka_topic_name(eof->rkt), eof->partition});
-  if (it == partitions_.end()) return;
-  PartitionState& ps = it->second;
-  // Everything before the end was delivered and, with nothing buffered,
-  // processed: the position may move past transaction markers and aborted
-  // records, which take offsets but are never delivered (as Kafka Streams
-  // commits the consumer's position for a fully processed partition). Otherwise
-  // a read_committed input would never look fully processed, and its committed
-  // offset would lag by a marker forever.
-  if (ps.buffer.empty() && eof->offset > ps.next_offset) ps.next_offset = eof->offset;
-}
-
-void StreamThread::process_one(PartitionState& ps, const rd_kafka_message_t* msg) {
-  RawRecord raw;
-  raw.topic = ps.topic;
-  raw.partition = msg->partition;
-  raw.offset = msg->offset;
-  raw.timestamp = rd_kafka_message_timestamp(msg, nullptr);
-  raw.key = static_cast<const char*>(msg->key);
-  raw.key_size = msg->key_len;
-  raw.value = static_cast<const char*>(msg->payload);
-  raw.value_size = msg->len;
-  Headers headers;
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (may_have_headers(msg) && rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      hdrs) {
-    const char* name;
-    const void* value;
-    size_t size;
-    for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
-      headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size)
-                                       : std::string());
-    }
-    raw.headers = &headers;
-  }
-  ps.task->process(raw, ps.source);
-  ps.next_offset = msg->offset + 1;
-}
-
-void StreamThread::process_buffers() {
-  bool any = false;
-  // Group partitions by task, then drain each task in timestamp order.
-  std::map<StreamTask*, std::vector<PartitionState*>> by_task;
-  for (auto& [key, ps] : partitions_) {
-    if (!ps.buffer.empty() && !ps.restoring) by_task[ps.task].push_back(&ps);
-  }
-  for (auto& [task, parts] : by_task) {
-    for (;;) {
-      PartitionState* next = nullptr;
-      int64_t best = 0;
-      for (PartitionState* ps : parts) {
-        if (ps->buffer.empty()) continue;
-        int64_t ts = rd_kafka_message_timestamp(ps->buffer.front().get(), nullptr);
-        if (!next || ts < best) {
-          next = ps;
-          best = ts;
-        }
-      }
-      if (!next) break;
-      kafka::Message msg = std::move(next->buffer.front());
-      next->buffer.pop_front();
-      process_one(*next, msg.get());
-      any = true;
-    }
-  }
-  if (any) {
-    uncommitted_ = true;
-    bounded_idle_ = false;
-  }
+  tasks_->close_all(false);
 }
 
 void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
-  if (tasks_.empty()) return;
-  for (auto& [id, task] : tasks_) {
-    if (!restoring_.count(task.get())) task->flush();
+  if (tasks_->empty()) return;
+  if (tasks_->commit(*this, enforce_checkpoints)) {
+    last_commit_ = std::chrono::steady_clock::now();
+    rt_.metrics->commit_total.fetch_add(1);
+    return;
   }
-  kafka::PartitionList offsets = advanced_offsets();
+  recover(txn_error_, txn_message_, revoking);
+}
+
+TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionOffsets& inputs) {
   if (producer_->transactional()) {
-    std::string message;
     // Only a commit of something shows the failures are over (a commit of
     // nothing, while revived tasks wait for their input, succeeds trivially).
-    bool committing = offsets->cnt > 0 || producer_->in_transaction();
-    StreamsProducer::TxnError r =
-        producer_->commit_transaction(consumer_.get(), offsets.get(), &message);
-    if (r == StreamsProducer::TxnError::kNone) {
-      if (rt_.embedded_kafka && offsets->cnt > 0) {
-        // The mock drops offsets sent in a transaction: without this commit a
-        // rebalance or restart would re-read the inputs from the beginning.
-        rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), 0);
-        if (err) log::warn("{}: offset commit failed: {}", client_id_, rd_kafka_err2str(err));
-      }
-      for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
-      if (committing) failing_since_.reset();
-      log_committed(offsets.get());
-      // The transaction is committed: now the stores may apply the same writes,
-      // with the changelog offsets they correspond to.
-      finish_commit(enforce_checkpoints);
-      return;
+    bool committing = !inputs.empty() || producer_->in_transaction();
+    kafka::PartitionList offsets = to_partition_list(inputs);
+    txn_message_.clear();
+    txn_error_ = producer_->commit_transaction(consumer_->handle(), offsets.get(), &txn_message_);
+    if (txn_error_ != StreamsProducer::TxnError::kNone) return Result::kFailed;
+    if (rt_.embedded_kafka) {
+      // The mock drops offsets sent in a transaction: without this commit a
+      // rebalance or restart would re-read the inputs from the beginning.
+      Status s = consumer_->commit(inputs);
+      if (!s) log::warn("{}: offset commit failed: {}", client_id_, s.message());
     }
-    recover(r, message, revoking);
-    return;
+    if (committing) failing_since_.reset();
+    log_committed(inputs);
+    return Result::kCommitted;
   }
   // Offsets only after every output and changelog record is acknowledged: a
   // committed offset must never be ahead of what its records produced.
   Status s = producer_->flush();
   if (!s) throw std::runtime_error(s.message());
-  if (offsets->cnt > 0) {
-    rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), 0);
-    if (err) {
-      // Typically a rebalance in progress: the records will be processed again
-      // by the partition's next owner (at-least-once).
-      log::warn("{}: offset commit failed: {}", client_id_, rd_kafka_err2str(err));
-    } else {
-      for (auto& [key, ps] : partitions_) ps.committed = std::max(ps.committed, ps.next_offset);
-      log_committed(offsets.get());
-    }
+  if (inputs.empty()) return Result::kCommitted;
+  s = consumer_->commit(inputs);
+  if (!s) {
+    // Typically a rebalance in progress: the records will be processed again
+    // by the partition's next owner (at-least-once).
+    log::warn("{}: offset commit failed: {}", client_id_, s.message());
+    return Result::kOutputsOnly;
   }
-  finish_commit(enforce_checkpoints);
+  log_committed(inputs);
+  return Result::kCommitted;
 }
 
-void StreamThread::log_committed(const rd_kafka_topic_partition_list_t* offsets) const {
+int64_t StreamThread::changelog_end(const TopicPartition& changelog) const {
+  int64_t last = producer_->last_offset(changelog.topic, changelog.partition);
+  return last >= 0 ? last + 1 : -1;
+}
+
+void StreamThread::log_committed(const TopicPartitionOffsets& offsets) const {
   if (!log::enabled(log::Level::kDebug)) return;
   std::string where;
-  for (int i = 0; i < offsets->cnt; ++i) {
-    where += fmt::format(" {}-{}@{}", offsets->elems[i].topic, offsets->elems[i].partition,
-                         offsets->elems[i].offset);
-  }
+  for (const auto& [tp, offset] : offsets) where += fmt::format(" {}@{}", tp.str(), offset);
   log::debug("{}: committed{}", client_id_, where);
 }
 
@@ -685,7 +455,7 @@ void StreamThread::rejoin_after_fence(const std::string& message, bool revoking)
   // Another producer owns our transactional.id: this one is unusable. Drop the
   // tasks without committing and rejoin the group with a new producer.
   log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
-  close_tasks(false);
+  tasks_->close_all(false);
   // A live instance holds our transactional.id (a copy of this state
   // directory runs elsewhere): the same id again would fence it in turn, and
   // the two would take turns forever. Zombies stay fenced without it: the
@@ -698,52 +468,10 @@ void StreamThread::rejoin_after_fence(const std::string& message, bool revoking)
   // librdkafka asserts when a subscription made just before its close is
   // still there when it is destroyed.
   if (shutdown_.load()) return;
-  rd_kafka_unsubscribe(consumer_.get());
-  s = subscribe();
+  consumer_->unsubscribe();
+  s = consumer_->subscribe(rt_.source_topics);
   if (!s) throw std::runtime_error(s.message());
   state_ = State::kStarting;
-}
-
-kafka::PartitionList StreamThread::advanced_offsets() const {
-  kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(
-      static_cast<int>(partitions_.size())));
-  for (const auto& [key, ps] : partitions_) {
-    if (ps.next_offset > ps.committed) {
-      rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
-          ps.next_offset;
-    }
-  }
-  if (offsets->cnt == 0 && producer_->in_transaction()) {
-    // Sends with no input moved (output on wall-clock time): still send the
-    // positions, so the broker checks this member's group generation before it
-    // commits — a zombie's transaction must fail here (KIP-447).
-    for (const auto& [key, ps] : partitions_) {
-      if (ps.next_offset < 0) continue;
-      rd_kafka_topic_partition_list_add(offsets.get(), ps.topic.c_str(), ps.partition)->offset =
-          ps.next_offset;
-    }
-  }
-  return offsets;
-}
-
-void StreamThread::finish_commit(bool enforce_checkpoints) {
-  for (auto& [id, task] : tasks_) {
-    if (restoring_.count(task.get())) continue;
-    for (const StreamTask::Changelog& c : task->changelogs()) {
-      // Only forward: this producer's last write may predate the task's
-      // restoration to a later offset (the task left this thread and came back).
-      int64_t last = producer_->last_offset(c.topic, c.partition);
-      if (last >= 0) task->advance_changelog_offset(c.topic, c.partition, last + 1);
-    }
-    if (producer_->transactional()) {
-      task->commit_stores();
-    } else {
-      task->write_checkpoint(enforce_checkpoints);
-    }
-  }
-  uncommitted_ = false;
-  last_commit_ = std::chrono::steady_clock::now();
-  rt_.metrics->commit_total.fetch_add(1);
 }
 
 void StreamThread::recover(StreamsProducer::TxnError error, const std::string& message,
@@ -799,7 +527,7 @@ void StreamThread::recover(StreamsProducer::TxnError error, const std::string& m
   // Shutting down: nothing to revive for. The tasks close without their
   // failed transaction; the next owner resumes from the last commit.
   if (revoking || shutdown_.load()) {
-    close_tasks(false);
+    tasks_->close_all(false);
   } else {
     revive_tasks();
   }
@@ -809,70 +537,38 @@ void StreamThread::revive_tasks() {
   // The tasks that processed since the last commit. Those still restoring
   // wrote nothing the failed transaction held (restoration writes go straight
   // to their stores, committed slice by slice): they restore on.
-  std::set<TaskId> ids;
-  kafka::PartitionList parts(rd_kafka_topic_partition_list_new(
-      static_cast<int>(partitions_.size())));
-  for (auto& [key, ps] : partitions_) {
-    if (ps.restoring) continue;
-    ids.insert(TaskId{rt_.topic_subtopology.at(ps.topic), ps.partition});
-    rd_kafka_topic_partition_list_add(parts.get(), ps.topic.c_str(), ps.partition);
-  }
-  for (const TaskId& id : ids) {
-    auto it = tasks_.find(id);
-    reader_->remove(*it->second);
-    it->second->close(false);
-    tasks_.erase(it);
-  }
+  std::vector<TopicPartition> inputs;
+  std::set<TaskId> ids = tasks_->close_running(&inputs);
   if (ids.empty()) return;
   // What the broker has committed, not what this thread believes: after a
   // failed commit, the transaction may have committed after all.
-  std::map<Key, int64_t> positions = committed_positions(parts.get());
-  kafka::PartitionList seek(rd_kafka_topic_partition_list_new(parts->cnt));
-  for (const auto& [key, offset] : positions) {
-    PartitionState& ps = partitions_.at(key);
-    ps.buffer.clear();
-    ps.next_offset = ps.committed = offset;
-    rd_kafka_topic_partition_list_add(seek.get(), key.topic.c_str(), key.partition)->offset = offset;
-  }
+  TopicPartitionOffsets positions = committed_positions(inputs);
   // Rewind the consumer; this also drops what it fetched past those positions.
-  rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), seek.get(), 30000);
-  if (error) {
-    std::string m = std::string("cannot rewind the consumer: ") + rd_kafka_error_string(error);
-    rd_kafka_error_destroy(error);
-    throw std::runtime_error(m);
-  }
-  create_tasks(ids, /*after_abort=*/true);
-  for (StreamTask* t : restoring_) set_paused(t, true);
+  Status s = consumer_->seek(positions);
+  if (!s) throw std::runtime_error(s.message());
+  create_tasks(ids, positions, /*after_abort=*/true);
+  for (StreamTask* t : tasks_->restoring()) consumer_->pause(tasks_->inputs_of(t->id()));
   log::info("{}: {} tasks reverted to their last commit ({} restoring)", client_id_, ids.size(),
-            restoring_.size());
-  if (restoring_.empty()) state_ = State::kRunning;
+            tasks_->restoring_count());
+  if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
 void StreamThread::update_bounded_idle() {
-  if (!assigned_once_ || !restoring_.empty()) {
+  if (!assigned_once_ || tasks_->restoring_count() > 0) {
     bounded_idle_ = false;
     return;
   }
-  // Whether records are still due: buffered, or not yet read up to the target.
-  auto pending = [&] {
-    for (const auto& [key, ps] : partitions_) {
-      if (!ps.buffer.empty() || ps.next_offset < rt_.bounded->target(ps.topic, ps.partition)) {
-        return true;
-      }
-    }
-    return false;
-  };
-  if (pending()) {
+  if (tasks_->pending(*rt_.bounded)) {
     bounded_idle_ = false;
     // Nothing arrived, yet records are due (e.g. our own repartitioned ones):
     // don't let what we sent linger in the producer while the run waits.
-    if (uncommitted_ && last_poll_count_ == 0) producer_->push();
+    if (tasks_->uncommitted() && last_poll_count_ == 0) producer_->push();
     return;
   }
-  if (uncommitted_) {
+  if (tasks_->uncommitted()) {
     commit_all();
     // The commit's flush may have raised targets (our repartitioned records).
-    if (pending()) return;
+    if (tasks_->pending(*rt_.bounded)) return;
   }
   bounded_idle_ = true;
 }

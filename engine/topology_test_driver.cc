@@ -2,11 +2,12 @@
 
 #include "engine/record_collector.h"
 #include "engine/stream_task.h"
+#include "engine/task_manager.h"
 #include "engine/topic_names.h"
 
 namespace brook {
 
-class TopologyTestDriver::Impl final : public RecordCollector {
+class TopologyTestDriver::Impl final : public RecordCollector, private TaskManager::Committer {
  public:
   Impl(const Topology& topology, StreamsConfig config, int partitions)
       : topology_(topology), config_(std::move(config)), partitions_(partitions) {
@@ -30,14 +31,15 @@ class TopologyTestDriver::Impl final : public RecordCollector {
                                                  metrics_);
         task->initialize();
         task->on_wall_clock(wall_clock_ms_);  // as a stream thread's first loop does
-        tasks_[{st.id, p}] = std::move(task);
+        TopicPartitionOffsets inputs;
+        for (const auto& t : st.source_topics) inputs[{t, p}] = 0;
+        for (const auto& t : st.internal_source_topics) inputs[{internal_topic(app_, t), p}] = 0;
+        tasks_.add(std::move(task), inputs, /*restoring=*/false);
       }
     }
   }
 
-  ~Impl() override {
-    for (auto& [id, t] : tasks_) t->close(true);
-  }
+  ~Impl() override { tasks_.close_all(true); }
 
   void send(const OutgoingRecord& r, int32_t partition) override {
     int32_t p = partition;
@@ -88,7 +90,7 @@ class TopologyTestDriver::Impl final : public RecordCollector {
   }
 
   void deliver(const std::string& topic, const CapturedRecord& c) {
-    StreamTask& task = *tasks_.at({topic_subtopology_.at(topic), c.partition});
+    StreamTask& task = *tasks_.find(TaskId{topic_subtopology_.at(topic), c.partition});
     RawRecord raw;
     raw.topic = topic;
     raw.partition = c.partition;
@@ -106,17 +108,27 @@ class TopologyTestDriver::Impl final : public RecordCollector {
     task.process(raw);
   }
 
+  // The stream thread's commit order (TaskManager::commit). A flush may write
+  // to repartition topics: the commit processes those, and commits again what
+  // processing them cached, until a flush writes nothing more.
   void commit() {
-    // A flush may write to repartition topics; process those, and flush again
-    // what processing them cached, until a flush writes nothing more.
-    bool wrote;
     do {
-      for (auto& [id, t] : tasks_) t->flush();
-      wrote = !pending_.empty();
-      deliver_pending();
-    } while (wrote);
+      delivered_ = false;
+      tasks_.commit(*this, /*enforce_checkpoints=*/false);
+    } while (delivered_);
     metrics_.commit_total.fetch_add(1);
   }
+
+  // TaskManager::Committer: what was sent is captured already; records sent
+  // to repartition topics are processed now, as their next task would.
+  Result commit_inputs(const TopicPartitionOffsets&) override {
+    delivered_ = !pending_.empty();
+    deliver_pending();
+    return Result::kCommitted;
+  }
+  int64_t changelog_end(const TopicPartition&) const override { return -1; }
+  bool transactional() const override { return false; }
+  bool in_transaction() const override { return false; }
 
   const Topology& topology_;
   StreamsConfig config_;
@@ -126,7 +138,8 @@ class TopologyTestDriver::Impl final : public RecordCollector {
   std::unique_ptr<state::ThreadCache> cache_;
   std::vector<Topology::Subtopology> subtopologies_;
   std::map<std::string, int> topic_subtopology_;
-  std::map<std::pair<int, int>, std::unique_ptr<StreamTask>> tasks_;
+  TaskManager tasks_{PartitionGroup::kNeverWait, nullptr};
+  bool delivered_ = false;  // the last commit processed repartitioned records
   std::map<std::string, std::deque<CapturedRecord>> outputs_;
   std::deque<std::pair<std::string, CapturedRecord>> pending_;
   TopicPartitionOffsets offsets_;
@@ -156,32 +169,33 @@ std::deque<CapturedRecord>& TopologyTestDriver::captured(const std::string& topi
 
 std::optional<std::string> TopologyTestDriver::raw_store_get(const std::string& store,
                                                              const std::string& key) {
-  for (auto& [id, t] : impl_->tasks_) {
-    const auto& st = impl_->subtopologies_[id.first];
-    if (std::find(st.stores.begin(), st.stores.end(), store) == st.stores.end()) continue;
+  std::optional<std::string> found;
+  impl_->tasks_.for_each_task([&](StreamTask& t) {
+    const auto& st = impl_->subtopologies_[t.id().subtopology];
+    if (found || std::find(st.stores.begin(), st.stores.end(), store) == st.stores.end()) return;
     std::string v;
-    if (t->store(store).get(key, &v)) return v;
-  }
-  return std::nullopt;
+    if (t.store(store).get(key, &v)) found = std::move(v);
+  });
+  return found;
 }
 
 std::vector<std::pair<std::string, std::string>> TopologyTestDriver::raw_store_all(
     const std::string& store) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto& [id, t] : impl_->tasks_) {
-    const auto& st = impl_->subtopologies_[id.first];
-    if (std::find(st.stores.begin(), st.stores.end(), store) == st.stores.end()) continue;
-    t->store(store).for_each([&](std::string_view k, std::string_view v) {
+  impl_->tasks_.for_each_task([&](StreamTask& t) {
+    const auto& st = impl_->subtopologies_[t.id().subtopology];
+    if (std::find(st.stores.begin(), st.stores.end(), store) == st.stores.end()) return;
+    t.store(store).for_each([&](std::string_view k, std::string_view v) {
       out.emplace_back(std::string(k), std::string(v));
       return true;
     });
-  }
+  });
   return out;
 }
 
 void TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds by) {
   impl_->wall_clock_ms_ += by.count();
-  for (auto& [id, t] : impl_->tasks_) t->on_wall_clock(impl_->wall_clock_ms_);
+  impl_->tasks_.punctuate(impl_->wall_clock_ms_);
   impl_->deliver_pending();
   if (impl_->wall_clock_ms_ - impl_->last_commit_ms_ >= impl_->config_.commit_interval_ms()) {
     impl_->last_commit_ms_ = impl_->wall_clock_ms_;

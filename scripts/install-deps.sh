@@ -8,6 +8,8 @@ packages=(
   build-essential cmake pkg-config ninja-build ccache mold
   librdkafka-dev librocksdb-dev libsimdjson-dev libboost-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libgoogle-perftools-dev
+  # The formatting check of scripts/test.sh (.clang-format).
+  clang-format
   # The real Apache Kafka of the tests and benchmarks (scripts/kafka.sh), and
   # the Kafka Streams peer: Java and Maven fetch them from Maven Central.
   openjdk-17-jdk-headless maven
