@@ -1,45 +1,8 @@
 #include "engine/stream_task.h"
 
-#include <filesystem>
-#include <fstream>
-
 #include "engine/topic_names.h"
-#include "state/changelogging_store.h"
-#include "state/in_memory_store.h"
-#include "state/rocksdb_store.h"
-#include "state/transactional_rocksdb_store.h"
 
 namespace brook {
-
-// Sends a store's writes to its changelog partition (the task's partition).
-class StreamTask::Writer final : public state::ChangelogWriter {
- public:
-  Writer(RecordCollector& collector, std::string topic, int32_t partition)
-      : collector_(collector), topic_(std::move(topic)), partition_(partition) {}
-  void log(std::string_view key, const std::string_view* value, int64_t timestamp) override {
-    OutgoingRecord r;
-    r.topic = topic_;
-    r.key = key;
-    if (value) r.value = *value;
-    r.timestamp = timestamp;
-    collector_.send(r, partition_);
-  }
-
- private:
-  RecordCollector& collector_;
-  std::string topic_;
-  int32_t partition_;
-};
-
-struct StreamTask::StoreStack {
-  const Topology::StoreDef* def = nullptr;
-  std::unique_ptr<Writer> writer;
-  std::unique_ptr<state::KeyValueBytesStore> top;
-  std::unique_ptr<state::KeyValueBytesStore> opened;  // the bottom, until wrapped
-  state::KeyValueBytesStore* bottom = nullptr;  // below changelogging and cache
-  state::TransactionalRocksDbStore* txn = nullptr;  // exactly-once persistent store
-  bool persistent = false;
-};
 
 StreamTask::StreamTask(TaskId id, const Topology& topology,
                        const Topology::Subtopology& subtopology, const TaskOptions& options,
@@ -52,95 +15,16 @@ StreamTask::StreamTask(TaskId id, const Topology& topology,
       subtopology_(subtopology),
       options_(options),
       collector_(collector),
-      directory_(std::move(directory)),
-      rocksdb_(rocksdb),
-      cache_(cache),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      state_(id, topology, subtopology.stores, options_, std::move(directory), rocksdb, cache,
+             record_time_) {}
 
 StreamTask::~StreamTask() {
   if (!closed_) close(false);
 }
 
-// Stores written under one guarantee cannot be trusted under the other: an
-// at-least-once store may hold writes that were never logged (a crash before
-// their commit), which exactly-once would keep for good; an exactly-once store
-// carries its offsets in a column family that an at-least-once store does not
-// open. So a task directory names the guarantee its stores were written under,
-// and stores from another — or from before brook wrote that name — are wiped
-// and restored from their changelogs.
-void StreamTask::check_guarantee_of_directory() {
-  if (!directory_) return;
-  const char* wanted = options_.exactly_once ? "exactly_once_v2" : "at_least_once";
-  std::string marker = directory_->path() + "/.guarantee";
-  std::string found;
-  if (std::ifstream in(marker); in) std::getline(in, found);
-  if (found == wanted) return;
-  bool any = false;
-  for (const std::string& name : subtopology_.stores) {
-    std::error_code ec;
-    any |= std::filesystem::exists(directory_->store_path(name), ec);
-  }
-  if (any) {
-    log::warn("task {}: its stores were written under {}; under {} they are wiped and restored "
-              "from their changelogs",
-              id_str_, found.empty() ? "an unknown guarantee" : found, wanted);
-    for (const std::string& name : subtopology_.stores) {
-      std::filesystem::remove_all(directory_->store_path(name));
-    }
-    state::CheckpointFile(directory_->checkpoint_path()).remove();
-  }
-  std::ofstream out(marker, std::ios::trunc);
-  out << wanted << "\n";
-  if (!out) throw state::StateStoreError("task " + id_str_ + ": cannot write " + marker);
-}
-
-void StreamTask::open_stores() {
-  if (stores_open_) return;
-  check_guarantee_of_directory();
-  for (const std::string& name : subtopology_.stores) {
-    auto stack = std::make_unique<StoreStack>();
-    stack->def = topology_.find_store(name);
-    if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
-    stack->persistent = stack->def->persistent && !options_.in_memory_stores;
-    try {
-      stack->opened = open_bottom(*stack, name);
-    } catch (const state::StateStoreError& e) {
-      throw state::StateStoreError("task " + id_str_ + ": " + e.what());
-    }
-    stores_[name] = std::move(stack);
-  }
-  stores_open_ = true;
-}
-
 void StreamTask::initialize() {
-  open_stores();
-  TopicPartitionOffsets checkpoint;
-  if (directory_ && !options_.exactly_once) {
-    std::string warning;
-    checkpoint = state::CheckpointFile(directory_->checkpoint_path()).read(&warning);
-    if (!warning.empty()) log::warn("task {}: {}", id_str_, warning);
-  } else if (directory_) {
-    // Under exactly-once the stores carry their own offsets; a checkpoint left by
-    // an at-least-once run says nothing about what they hold.
-    state::CheckpointFile(directory_->checkpoint_path()).remove();
-  }
-  for (const std::string& name : subtopology_.stores) {
-    StoreStack* stack = stores_.at(name).get();
-    if (stack->txn) {
-      for (const auto& [tp, offset] : stack->txn->committed_offsets()) checkpoint[tp] = offset;
-    }
-    if (stack->def->logging) {
-      std::string topic = changelog_topic(options_.application_id, name);
-      stack->writer = std::make_unique<Writer>(collector_, topic, id_.partition);
-      changelogs_.push_back(Changelog{name, topic, id_.partition});
-      // Only a persistent store keeps what a checkpoint says it has.
-      auto it = checkpoint.find({topic, id_.partition});
-      if (stack->persistent && it != checkpoint.end()) {
-        changelog_offsets_[it->first] = it->second;
-      }
-    }
-    wrap(*stack, std::move(stack->opened));
-  }
+  state_.initialize(collector_);
 
   std::map<std::string, NodeBase*> by_name;
   for (const Topology::NodeDef* def : subtopology_.nodes) {
@@ -159,36 +43,6 @@ void StreamTask::initialize() {
     }
   }
   for (auto& node : nodes_) node->init(*this);
-}
-
-std::unique_ptr<state::KeyValueBytesStore> StreamTask::open_bottom(StoreStack& s,
-                                                                   const std::string& name) {
-  std::unique_ptr<state::KeyValueBytesStore> store;
-  s.txn = nullptr;
-  if (!s.persistent) {
-    store = std::make_unique<state::InMemoryStore>(name);
-  } else if (!directory_ || !rocksdb_) {
-    throw std::logic_error("persistent store without a directory");
-  } else if (options_.exactly_once) {
-    auto txn = std::make_unique<state::TransactionalRocksDbStore>(
-        name, directory_->store_path(name), *rocksdb_);
-    s.txn = txn.get();
-    store = std::move(txn);
-  } else {
-    store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
-  }
-  s.bottom = store.get();
-  return store;
-}
-
-void StreamTask::wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> store) {
-  if (s.def->logging) {
-    store = std::make_unique<state::ChangeloggingStore>(std::move(store), *s.writer, record_time_);
-  }
-  if (s.def->caching && cache_.enabled()) {
-    store = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
-  }
-  s.top = std::move(store);
 }
 
 SourceNodeBase* StreamTask::source(std::string_view topic) const {
@@ -212,14 +66,6 @@ void StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
   source->process_raw(r);
   has_metadata_ = false;
   metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
-}
-
-state::KeyValueBytesStore& StreamTask::store(const std::string& name) {
-  auto it = stores_.find(name);
-  if (it == stores_.end()) {
-    throw std::logic_error("store '" + name + "' is not connected to task " + id_str_);
-  }
-  return *it->second->top;
 }
 
 std::string StreamTask::resolve_topic(const std::string& topic, bool internal) const {
@@ -265,45 +111,8 @@ void StreamTask::on_dropped_record(std::string_view node, std::string_view reaso
   }
 }
 
-TopicPartitionOffsets StreamTask::checkpointed_offsets() const {
-  return changelog_offsets_;
-}
-
-void StreamTask::restore(const std::string& store, std::string_view key,
-                         const std::string_view* value) {
-  StoreStack& s = *stores_.at(store);
-  if (value) {
-    s.bottom->put(key, *value);
-  } else {
-    s.bottom->remove(key);
-  }
-}
-
-void StreamTask::wipe_store(const std::string& name) {
-  StoreStack& s = *stores_.at(name);
-  if (!s.persistent) return;
-  // In place: the task's nodes hold the stack.
-  s.top->wipe();
-  for (auto it = changelog_offsets_.begin(); it != changelog_offsets_.end();) {
-    it = it->first.topic == changelog_topic(options_.application_id, name)
-             ? changelog_offsets_.erase(it)
-             : std::next(it);
-  }
-}
-
-void StreamTask::set_changelog_offset(const std::string& topic, int32_t partition,
-                                      int64_t next_offset) {
-  changelog_offsets_[{topic, partition}] = next_offset;
-}
-
-void StreamTask::advance_changelog_offset(const std::string& topic, int32_t partition,
-                                          int64_t next_offset) {
-  int64_t& offset = changelog_offsets_[{topic, partition}];
-  offset = std::max(offset, next_offset);
-}
-
 void StreamTask::flush() {
-  for (auto& [name, s] : stores_) s->top->flush();
+  state_.flush();
   // After the stores: what a cache flush forwards may reach a node that holds
   // records back (a combiner, which only sends).
   for (auto& node : nodes_) node->flush();
@@ -313,54 +122,13 @@ void StreamTask::on_wall_clock(int64_t now_ms) {
   for (auto& node : nodes_) node->on_wall_clock(now_ms);
 }
 
-bool StreamTask::transactional(const std::string& store) const {
-  auto it = stores_.find(store);
-  return it != stores_.end() && it->second->txn != nullptr;
-}
-
-void StreamTask::commit_stores() {
-  for (const Changelog& c : changelogs_) {
-    state::TransactionalRocksDbStore* txn = stores_.at(c.store)->txn;
-    if (!txn) continue;
-    state::ChangelogOffsets offsets;
-    auto it = changelog_offsets_.find({c.topic, c.partition});
-    if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
-    txn->commit(offsets);
-  }
-  // Unlogged transactional stores have no offsets but staged writes all the same.
-  for (auto& [name, s] : stores_) {
-    if (s->txn && !s->def->logging) s->txn->commit({});
-  }
-}
-
-void StreamTask::write_checkpoint(bool enforce) {
-  if (!directory_ || options_.exactly_once) return;
-  state::ChangelogOffsets offsets;
-  for (const Changelog& c : changelogs_) {
-    if (!stores_.at(c.store)->persistent) continue;
-    auto it = changelog_offsets_.find({c.topic, c.partition});
-    if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
-  }
-  if (!state::checkpoint_needed(checkpointed_, offsets, enforce, kCheckpointDelta)) return;
-  state::CheckpointFile(directory_->checkpoint_path()).write(offsets);
-  checkpointed_ = std::move(offsets);
-}
-
 void StreamTask::close(bool clean) {
   if (closed_) return;
   closed_ = true;
   if (clean) flush();
   for (auto& node : nodes_) node->close();
-  if (clean) {
-    for (auto& [name, s] : stores_) (s->top ? s->top.get() : s->bottom)->close();
-  } else {
-    // Unflushed cache entries are dropped: the inputs that produced them are
-    // not committed and will be processed again.
-    for (auto& [name, s] : stores_) s->bottom->close();
-  }
-  stores_.clear();
+  state_.close(clean);
   nodes_.clear();
-  directory_.reset();
 }
 
 }  // namespace brook

@@ -20,9 +20,9 @@
 #include "brook/topology.h"
 #include "engine/log.h"
 #include "engine/record_collector.h"
+#include "engine/state_manager.h"
 #include "engine/task_id.h"
-#include "state/caching_store.h"
-#include "state/checkpoint_file.h"
+#include "engine/task_options.h"
 #include "state/rocksdb_resources.h"
 #include "state/task_directory.h"
 #include "state/thread_cache.h"
@@ -35,24 +35,11 @@ class TaskFatalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-struct TaskOptions {
-  std::string application_id;
-  bool in_memory_stores = false;         // the test driver keeps everything in memory
-  bool wall_clock_timestamps = false;
-  bool fail_on_deserialization_error = false;
-  std::string dead_letter_topic;          // empty: none
-  // exactly_once_v2: persistent stores stage writes until commit_stores(),
-  // and keep their changelog offsets inside RocksDB instead of a checkpoint.
-  bool exactly_once = false;
-};
+
 
 class StreamTask final : public TaskContext {
  public:
-  struct Changelog {
-    std::string store;
-    std::string topic;  // full name
-    int32_t partition;
-  };
+  using Changelog = ProcessorStateManager::Changelog;
 
   // Borrowed references must outlive the task. `directory` may be null when
   // every store is in memory.
@@ -66,7 +53,7 @@ class StreamTask final : public TaskContext {
   // the slow part of creating a task. Touches nothing but this task and the
   // shared RocksDbResources, so several tasks may open their stores at once, each
   // on its own thread, before initialize(). Throws on failure.
-  void open_stores();
+  void open_stores() { state_.open_stores(); }
   // Creates stores (opening them unless open_stores() did) and nodes, and
   // initializes the nodes; throws on failure.
   void initialize();
@@ -80,32 +67,31 @@ class StreamTask final : public TaskContext {
   SourceNodeBase* source(std::string_view topic) const;
 
   // Changelogs of the logged stores, and where restoration starts (checkpoint).
-  const std::vector<Changelog>& changelogs() const { return changelogs_; }
-  TopicPartitionOffsets checkpointed_offsets() const;
+  // (The task's state: see ProcessorStateManager.)
+  const std::vector<Changelog>& changelogs() const { return state_.changelogs(); }
+  const TopicPartitionOffsets& checkpointed_offsets() const { return state_.changelog_offsets(); }
   // Applies a changelog record to the store below the log and the cache.
-  void restore(const std::string& store, std::string_view key, const std::string_view* value);
-  // Throws away a persistent store's local data (its checkpoint no longer matches
-  // the changelog), so restoration starts from scratch.
-  void wipe_store(const std::string& store);
+  void restore(const std::string& store, std::string_view key, const std::string_view* value) {
+    state_.restore(store, key, value);
+  }
+  void wipe_store(const std::string& store) { state_.wipe_store(store); }
   // The restored or written changelog position of a logged store.
-  void set_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset);
+  void set_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset) {
+    state_.set_changelog_offset(TopicPartition{topic, partition}, next_offset);
+  }
   // The same, unless the store is at a later position already.
-  void advance_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset);
+  void advance_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset) {
+    state_.advance_changelog_offset(TopicPartition{topic, partition}, next_offset);
+  }
+  ProcessorStateManager& state() { return state_; }
 
   // Flushes the stores (caches), then the nodes.
   void flush();
   // Passes the wall-clock time (milliseconds) to the nodes.
   void on_wall_clock(int64_t now_ms);
-  // Records the changelog offsets in the checkpoint file when they moved by at
-  // least kCheckpointDelta records since the last write, or at all when
-  // `enforce` (closing, revoking): state::checkpoint_needed.
-  static constexpr int64_t kCheckpointDelta = 10000;
-  void write_checkpoint(bool enforce);
-  // Exactly-once: applies staged writes with the changelog offsets set so far.
-  // Also makes restored records durable (both guarantees).
-  void commit_stores();
-  // Whether the store stages its writes (exactly-once, persistent).
-  bool transactional(const std::string& store) const;
+  void write_checkpoint(bool enforce) { state_.write_checkpoint(enforce); }
+  void commit_stores() { state_.commit_stores(); }
+  bool transactional(const std::string& store) const { return state_.transactional(store); }
   // Flushes (if clean) and closes nodes and stores.
   void close(bool clean);
 
@@ -118,7 +104,7 @@ class StreamTask final : public TaskContext {
     return has_metadata_ ? &metadata_ : nullptr;
   }
   state::RecordTime& record_time() override { return record_time_; }
-  state::KeyValueBytesStore& store(const std::string& name) override;
+  state::KeyValueBytesStore& store(const std::string& name) override { return state_.store(name); }
   std::string resolve_topic(const std::string& topic, bool internal) const override;
   void send(const OutgoingRecord& record) override;
   void on_deserialization_error(const RawRecord& raw, std::string_view what) override;
@@ -128,40 +114,23 @@ class StreamTask final : public TaskContext {
   void clear_commit_request() { commit_requested_ = false; }
 
  private:
-  struct StoreStack;
-  class Writer;
-
-  // Wipes stores written under the other guarantee (or an unknown one).
-  void check_guarantee_of_directory();
-  // The store at the bottom of `s` (RocksDB, transactional RocksDB or memory).
-  std::unique_ptr<state::KeyValueBytesStore> open_bottom(StoreStack& s, const std::string& name);
-  // Stacks changelogging (s.writer must exist when logged) and caching on `store`.
-  void wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> store);
-
   TaskId id_;
   std::string id_str_;
   const Topology& topology_;
   const Topology::Subtopology& subtopology_;
   TaskOptions options_;
   RecordCollector& collector_;
-  std::unique_ptr<state::TaskDirectory> directory_;
-  const state::RocksDbResources* rocksdb_;
-  state::ThreadCache& cache_;
   Metrics& metrics_;
+  state::RecordTime record_time_;
+  ProcessorStateManager state_;  // after record_time_, which its stores read
 
-  std::map<std::string, std::unique_ptr<StoreStack>> stores_;
-  std::vector<Changelog> changelogs_;
-  TopicPartitionOffsets changelog_offsets_;
-  state::ChangelogOffsets checkpointed_;  // what the checkpoint file holds
   std::vector<std::unique_ptr<NodeBase>> nodes_;
   std::map<std::string, SourceNodeBase*, std::less<>> sources_;  // full topic -> source
 
-  state::RecordTime record_time_;
   int64_t stream_time_ = -1;
   RecordMetadata metadata_;
   bool has_metadata_ = false;
   bool commit_requested_ = false;
-  bool stores_open_ = false;
   bool closed_ = false;
   log::RateLimiter error_log_{std::chrono::seconds(10)};
 };

@@ -1,48 +1,12 @@
 #include "engine/stream_thread.h"
 
-#include <exception>
 #include <random>
-#include <system_error>
 #include <thread>
 
 #include "engine/log.h"
 
 namespace brook {
 namespace {
-
-// How many threads open the stores of an assignment's new tasks. Opening a
-// RocksDB store mostly waits on the file system (file creation, fsync), so a
-// worker given many tasks is ready in a fraction of the time.
-constexpr size_t kStoreOpeners = 8;
-
-// Runs open_stores() of every task, up to kStoreOpeners at once, on this thread
-// and helpers; rethrows the first failure once all have finished.
-void open_stores(const std::vector<std::unique_ptr<StreamTask>>& tasks) {
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  std::exception_ptr failure;
-  auto work = [&] {
-    for (size_t i = next++; i < tasks.size(); i = next++) {
-      try {
-        tasks[i]->open_stores();
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (size_t n = std::min(tasks.size(), kStoreOpeners); n > 1; --n) {
-    try {
-      helpers.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // fewer helpers: this thread does the rest
-    }
-  }
-  work();
-  for (std::thread& t : helpers) t.join();
-  if (failure) std::rethrow_exception(failure);
-}
 
 std::string random_hex(int digits) {
   static thread_local std::mt19937_64 gen(std::random_device{}());
@@ -129,6 +93,8 @@ Status StreamThread::init() {
   if (!s) return s;
   int64_t cache_bytes = cfg.cache_max_bytes_buffering() / cfg.num_stream_threads();
   cache_ = std::make_unique<state::ThreadCache>(static_cast<size_t>(cache_bytes));
+  RecordCollector& collector = *this;
+  creator_ = std::make_unique<TaskCreator>(rt_, collector, *cache_);
   tasks_ = std::make_unique<TaskManager>(cfg.max_task_idle_ms(), reader_.get());
   return Status::ok();
 }
@@ -323,11 +289,7 @@ TopicPartitionOffsets StreamThread::committed_positions(const std::vector<TopicP
 
 void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
                                 bool after_abort) {
-  std::vector<std::unique_ptr<StreamTask>> created;
-  for (const TaskId& id : ids) created.push_back(make_task(id));
-  open_stores(created);
-  for (auto& task : created) {
-    task->initialize();
+  for (auto& task : creator_->create(ids)) {
     bool needs_restore = false;
     Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
     if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
@@ -340,26 +302,6 @@ void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitio
     }
     tasks_->add(std::move(task), inputs, needs_restore);
   }
-}
-
-std::unique_ptr<StreamTask> StreamThread::make_task(const TaskId& id) {
-  const Topology::Subtopology& st = rt_.subtopologies.at(id.subtopology);
-  std::unique_ptr<state::TaskDirectory> dir;
-  bool persistent = false;
-  for (const std::string& s : st.stores) persistent |= rt_.topology->find_store(s)->persistent;
-  if (persistent) {
-    std::string path = rt_.state_dir + "/" + id.str();
-    std::string error;
-    // Another process may still be closing the task after a rebalance.
-    for (int attempt = 0; attempt < 100 && !dir; ++attempt) {
-      dir = state::TaskDirectory::lock(path, &error);
-      if (!dir) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!dir) throw std::runtime_error("task " + id.str() + ": " + error);
-  }
-  RecordCollector& collector = *this;
-  return std::make_unique<StreamTask>(id, *rt_.topology, st, rt_.task_options, collector,
-                                      std::move(dir), rt_.rocksdb, *cache_, *rt_.metrics);
 }
 
 void StreamThread::on_revoked() {

@@ -3,7 +3,8 @@
 // every commit.interval.ms — and turns rebalances into task changes. What it
 // owns: a GroupConsumer (subscribed to every source topic, range assignment so
 // co-partitioned partitions land together), a StreamsProducer, a
-// ChangelogReader, the record cache, and a TaskManager holding the tasks.
+// ChangelogReader, the record cache, a TaskCreator making tasks and a
+// TaskManager holding them.
 // It is the TaskManager's Committer: offsets and transactions, and recovering
 // when a transaction fails, are Kafka's and so the thread's. Rebalancing is
 // eager: revoking commits and closes all tasks.
@@ -24,6 +25,7 @@
 #include "engine/group_consumer.h"
 #include "engine/runtime_context.h"
 #include "engine/streams_producer.h"
+#include "engine/task_creator.h"
 #include "engine/task_manager.h"
 
 namespace brook {
@@ -72,8 +74,6 @@ class StreamThread final : private GroupConsumer::Listener,
   // inputs at `positions`.
   void create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
                     bool after_abort);
-  // A task for `id` with its directory locked; its stores are not open yet.
-  std::unique_ptr<StreamTask> make_task(const TaskId& id);
   TopicPartitionOffsets committed_positions(const std::vector<TopicPartition>& partitions);
 
   // Commits every task (TaskManager::commit, with this thread as committer),
@@ -112,6 +112,7 @@ class StreamThread final : private GroupConsumer::Listener,
   std::unique_ptr<StreamsProducer> producer_;
   std::unique_ptr<ChangelogReader> reader_;
   std::unique_ptr<state::ThreadCache> cache_;
+  std::unique_ptr<TaskCreator> creator_;
   std::unique_ptr<TaskManager> tasks_;  // after reader_ and cache_: its tasks use them
   std::unique_ptr<FetchWaker> fetch_waker_;  // librdkafka < 2.1 only
 
