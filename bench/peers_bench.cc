@@ -42,8 +42,8 @@
 #include "apps/common/cli.h"
 #include "apps/running_totals/running_totals.h"
 #include "apps/sales_generator/sales_model.h"
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
 
 namespace {
 

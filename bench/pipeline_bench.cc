@@ -55,9 +55,9 @@
 #include "apps/sales_generator/sales_model.h"
 #include "brook/brook.h"
 #include "brook/testing/embedded_kafka.h"
-#include "engine/fetch_waker.h"
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/fetch_waker.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
 
 namespace {
 

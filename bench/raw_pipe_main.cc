@@ -16,8 +16,8 @@
 #include <iostream>
 
 #include "apps/common/cli.h"
-#include "engine/fetch_waker.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/fetch_waker.h"
+#include "engine/kafka/kafka_client.h"
 
 namespace {
 

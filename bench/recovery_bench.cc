@@ -29,8 +29,8 @@
 #include "apps/common/cli.h"
 #include "brook/brook.h"
 #include "brook/testing/embedded_kafka.h"
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
 
 namespace {
 

@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "apps/sales_generator/sales_model.h"
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
-#include "engine/log.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
+#include "engine/common/log.h"
 
 namespace brook::demo {
 namespace {

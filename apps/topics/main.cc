@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "apps/common/cli.h"
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
 
 int main(int argc, char** argv) {
   brook::apps::Cli cli("brook-topics", "Creates and describes Kafka topics.");

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
 #include "tests/integration/sales_check.h"
 
 namespace brook {

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "brook/testing/embedded_kafka.h"
-#include "engine/internal_topics.h"
-#include "engine/kafka_client.h"
+#include "engine/kafka/internal_topics.h"
+#include "engine/kafka/kafka_client.h"
 #include "tests/integration/kafka_cluster.h"
 
 namespace brook::testing {

@@ -1,0 +1,181 @@
+#include "engine/kafka/group_consumer.h"
+
+#include <thread>
+
+#include "engine/common/log.h"
+
+namespace brook {
+namespace {
+
+kafka::PartitionList to_list(const std::vector<TopicPartition>& partitions) {
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const TopicPartition& tp : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  }
+  return list;
+}
+
+}  // namespace
+
+kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets) {
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& [tp, offset] : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  return list;
+}
+
+Status GroupConsumer::create(const std::map<std::string, std::string>& properties,
+                             Listener& listener, std::unique_ptr<GroupConsumer>* out) {
+  kafka::Conf conf;
+  Status s = kafka::make_conf(properties, &conf);
+  if (!s) return s;
+  auto id = properties.find("client.id");
+  std::unique_ptr<GroupConsumer> c(
+      new GroupConsumer(id == properties.end() ? "consumer" : id->second, listener));
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &GroupConsumer::rebalance_cb);
+  rd_kafka_conf_set_opaque(conf.get(), c.get());
+  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &c->rk_);
+  if (!s) return s;
+  // Rebalance callbacks and errors are served by the poll of messages.
+  rd_kafka_poll_set_consumer(c->rk_.get());
+  c->queue_ = rd_kafka_queue_get_consumer(c->rk_.get());
+  *out = std::move(c);
+  return Status::ok();
+}
+
+GroupConsumer::~GroupConsumer() { close(); }
+
+void GroupConsumer::close() {
+  if (closed_ || !rk_) return;
+  closed_ = true;
+  if (queue_) rd_kafka_queue_destroy(queue_);
+  queue_ = nullptr;
+  rd_kafka_consumer_close(rk_.get());
+}
+
+void GroupConsumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<GroupConsumer*>(opaque);
+  try {
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      std::vector<TopicPartition> assigned;
+      assigned.reserve(partitions->cnt);
+      for (int i = 0; i < partitions->cnt; ++i) {
+        assigned.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+      }
+      self->listener_.on_assigned(assigned);  // assigns once its tasks are ready
+    } else if (rd_kafka_assignment_lost(rk)) {
+      self->listener_.on_lost();
+      rd_kafka_assign(rk, nullptr);
+    } else {
+      self->listener_.on_revoked();
+      rd_kafka_assign(rk, nullptr);
+    }
+  } catch (const std::exception& e) {
+    self->listener_.on_rebalance_failed(e.what());
+  }
+}
+
+Status GroupConsumer::subscribe(const std::vector<std::string>& topics) {
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  for (const std::string& t : topics) {
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), list.get());
+  if (err) return Status::error(std::string("subscribe failed: ") + rd_kafka_err2str(err));
+  return Status::ok();
+}
+
+void GroupConsumer::unsubscribe() { rd_kafka_unsubscribe(rk_.get()); }
+
+ssize_t GroupConsumer::poll(rd_kafka_message_t** out, size_t max, int timeout_ms) {
+  // consume_batch_queue returns only once the batch is full or the timeout has
+  // passed: take what is ready without waiting, and block (for one message)
+  // only when nothing is.
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, out, max);
+  if (n == 0 && timeout_ms > 0) n = rd_kafka_consume_batch_queue(queue_, timeout_ms, out, 1);
+  return n;
+}
+
+size_t GroupConsumer::queued() const { return rd_kafka_queue_length(queue_); }
+
+Status GroupConsumer::assign(const TopicPartitionOffsets& positions) {
+  kafka::PartitionList list = to_partition_list(positions);
+  rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
+  if (err) return Status::error(std::string("cannot take the assigned partitions: ") + rd_kafka_err2str(err));
+  return Status::ok();
+}
+
+void GroupConsumer::pause(const std::vector<TopicPartition>& partitions) {
+  if (partitions.empty()) return;
+  rd_kafka_pause_partitions(rk_.get(), to_list(partitions).get());
+}
+
+void GroupConsumer::resume(const std::vector<TopicPartition>& partitions) {
+  if (partitions.empty()) return;
+  rd_kafka_resume_partitions(rk_.get(), to_list(partitions).get());
+}
+
+Status GroupConsumer::seek(const TopicPartitionOffsets& positions) {
+  kafka::PartitionList list = to_partition_list(positions);
+  rd_kafka_error_t* error = rd_kafka_seek_partitions(rk_.get(), list.get(), 30000);
+  if (!error) return Status::ok();
+  std::string m = std::string("cannot rewind the consumer: ") + rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  return Status::error(m);
+}
+
+Status GroupConsumer::committed_positions(const std::vector<TopicPartition>& partitions,
+                                          std::chrono::milliseconds timeout,
+                                          TopicPartitionOffsets* out) {
+  kafka::PartitionList list = to_list(partitions);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+    rd_kafka_resp_err_t err = rd_kafka_committed(rk_.get(), list.get(), 10000);
+    std::string failure;
+    bool again = false;
+    if (err) {
+      failure = rd_kafka_err2str(err);
+      again = kafka::retriable(err);
+    }
+    for (int i = 0; i < list->cnt && !err; ++i) {
+      if (!list->elems[i].err) continue;
+      failure = fmt::format("{}-{}: {}", list->elems[i].topic, list->elems[i].partition,
+                            rd_kafka_err2str(list->elems[i].err));
+      again = kafka::retriable(list->elems[i].err);
+      if (!again) break;
+    }
+    if (failure.empty()) break;
+    if (!again || std::chrono::steady_clock::now() >= deadline) {
+      return Status::error("cannot read the group's committed offsets (" + failure + ")");
+    }
+    log::warn("{}: reading committed offsets: {}; asking again", name_, failure);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  out->clear();
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    int64_t next = p.offset;
+    if (next < 0) {
+      // No committed offset: the group never read it (auto.offset.reset=earliest).
+      int64_t low = 0, high = 0;
+      Status s = kafka::watermarks(rk_.get(), p.topic, p.partition, &low, &high,
+                                   static_cast<int>(timeout.count()));
+      if (!s) return s;
+      next = low;
+    }
+    (*out)[TopicPartition{p.topic, p.partition}] = next;
+  }
+  return Status::ok();
+}
+
+Status GroupConsumer::commit(const TopicPartitionOffsets& offsets) {
+  if (offsets.empty()) return Status::ok();
+  rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), to_partition_list(offsets).get(), 0);
+  if (err) return Status::error(rd_kafka_err2str(err));
+  return Status::ok();
+}
+
+}  // namespace brook

@@ -1,0 +1,85 @@
+// GroupConsumer: a stream thread's member of the application's consumer group —
+// subscribing, polling batches, taking revoked and assigned partitions (through
+// its Listener), pausing them, and looking up, rewinding to and committing
+// offsets: the thread's librdkafka consumer calls in one place, as values and
+// TopicPartitions instead of partition lists. One per StreamThread; used on
+// that thread only (the Listener is called from within poll()).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "brook/status.h"
+#include "brook/topic_partition.h"
+#include "engine/kafka/kafka_client.h"
+
+namespace brook {
+
+class GroupConsumer {
+ public:
+  // Rebalance events, called from within poll(). A listener that throws fails
+  // the rebalance: on_rebalance_failed() is told why.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    // Must take the partitions (assign()) once it is ready to read them.
+    virtual void on_assigned(const std::vector<TopicPartition>& partitions) = 0;
+    // The partitions are to be given up (the consumer lets go after the call).
+    virtual void on_revoked() = 0;
+    // The partitions were lost: the group moved on without this member.
+    virtual void on_lost() = 0;
+    virtual void on_rebalance_failed(const std::string& message) = 0;
+  };
+
+  // `properties`: librdkafka consumer configuration (group.id included).
+  static Status create(const std::map<std::string, std::string>& properties, Listener& listener,
+                       std::unique_ptr<GroupConsumer>* out);
+  ~GroupConsumer();
+
+  rd_kafka_t* handle() const { return rk_.get(); }
+
+  Status subscribe(const std::vector<std::string>& topics);
+  void unsubscribe();
+  // Up to `max` messages that are ready now; when there are none, waits up to
+  // `timeout_ms` for one. The caller owns (and must destroy) what it gets.
+  ssize_t poll(rd_kafka_message_t** out, size_t max, int timeout_ms);
+  // Messages fetched and not yet polled.
+  size_t queued() const;
+
+  // Starts reading the partitions at the given positions (from on_assigned).
+  Status assign(const TopicPartitionOffsets& positions);
+  void pause(const std::vector<TopicPartition>& partitions);
+  void resume(const std::vector<TopicPartition>& partitions);
+  // Rewinds (or moves) the partitions to the positions; what was fetched past
+  // them is dropped.
+  Status seek(const TopicPartitionOffsets& positions);
+  // Where each partition resumes: the group's committed offset, or the
+  // partition's beginning when it has none (auto.offset.reset=earliest).
+  // Never guesses: retriable errors (a coordinator loading or moving) are asked
+  // again for up to `timeout`; then, or on any other error, it fails.
+  Status committed_positions(const std::vector<TopicPartition>& partitions,
+                             std::chrono::milliseconds timeout, TopicPartitionOffsets* out);
+  // Commits the offsets (synchronously).
+  Status commit(const TopicPartitionOffsets& offsets);
+  // Leaves the group (the listener's on_revoked runs if partitions are held).
+  void close();
+
+ private:
+  GroupConsumer(std::string name, Listener& listener) : name_(std::move(name)), listener_(listener) {}
+  static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  std::string name_;  // client.id, for the log
+  kafka::Handle rk_;
+  Listener& listener_;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue
+  bool closed_ = false;
+};
+
+// A librdkafka partition list of `offsets`.
+kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets);
+
+}  // namespace brook

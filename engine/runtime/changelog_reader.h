@@ -1,0 +1,81 @@
+// ChangelogReader: restores tasks' stores from their changelog topics with a
+// dedicated consumer (no group, manual assignment), from each store's checkpoint
+// (or the beginning) up to the changelog's end offset seen when the task was
+// added. Restores in time slices so the stream thread keeps polling its group
+// consumer; logs progress and counts restored records. One per stream thread;
+// not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "brook/config.h"
+#include "brook/metrics.h"
+#include "engine/kafka/kafka_client.h"
+#include "engine/runtime/stream_task.h"
+
+namespace brook {
+
+class ChangelogReader {
+ public:
+  static Status create(const StreamsConfig& config, const std::string& client_id, Metrics& metrics,
+                       std::unique_ptr<ChangelogReader>* out);
+
+  // Registers the task's changelogs; `*needs_restore` is false when there is
+  // nothing to restore (the task may run at once). `skip_tail`: the task is
+  // being revived after an aborted transaction on the embedded Kafka, which
+  // writes no markers: its transactional stores hold exactly the last commit,
+  // and everything past their offsets belongs to the aborted transaction.
+  Status add(StreamTask& task, bool skip_tail, bool* needs_restore);
+  void remove(StreamTask& task);
+  // Restores for at most `budget`; the tasks that finished.
+  Status restore(std::chrono::milliseconds budget, std::vector<StreamTask*>* finished);
+  bool idle() const { return entries_.empty(); }
+  // Applies an assignment change that had to wait (see apply_assignment);
+  // call often, restoring or not.
+  Status tick() { return apply_assignment(); }
+
+ private:
+  struct Entry {
+    StreamTask* task;
+    std::string store;
+    std::string topic;
+    int32_t partition;
+    int64_t next;  // next offset to apply
+    int64_t end;   // restore up to here (exclusive)
+    int64_t start;
+    std::chrono::steady_clock::time_point started;
+    bool restored = false;  // records applied in the current slice
+  };
+  using Key = TopicPartition;
+
+  ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
+  // The restore consumer's assignment follows entries_: now, or (when the
+  // last change stopped fetchers moments ago) from a later call.
+  Status reassign();
+  Status apply_assignment();
+  static constexpr std::chrono::milliseconds kFetcherStopGrace{1000};
+  // The end of the changelog partition, uncommitted records included.
+  Status log_end(const std::string& topic, int32_t partition, int64_t* end);
+  // Done restoring this entry; its task's stores are committed with the rest of
+  // `touched` at the end of the slice.
+  void finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished,
+              std::set<StreamTask*>* touched);
+
+  kafka::Handle rk_;
+  kafka::Handle end_reader_;  // read_uncommitted, for log_end (created when needed)
+  Metrics& metrics_;
+  bool read_committed_ = false;
+  std::string bootstrap_, group_id_;
+  int timeout_ms_ = 10000;  // offset lookups keep asking for this long
+  std::map<Key, Entry> entries_;
+  bool assignment_stale_ = false;  // entries_ changed since the last assign()
+  bool added_since_assign_ = false;  // ... by an entry added
+  bool assigned_any_ = false;      // the last assign() had partitions
+  std::chrono::steady_clock::time_point fetchers_stopping_until_{};
+  std::chrono::steady_clock::time_point last_progress_log_{};
+};
+
+}  // namespace brook

@@ -1,0 +1,134 @@
+#include "engine/runtime/stream_task.h"
+
+#include "engine/kafka/topic_names.h"
+
+namespace brook {
+
+StreamTask::StreamTask(TaskId id, const Topology& topology,
+                       const Topology::Subtopology& subtopology, const TaskOptions& options,
+                       RecordCollector& collector, std::unique_ptr<state::TaskDirectory> directory,
+                       const state::RocksDbResources* rocksdb, state::ThreadCache& cache,
+                       Metrics& metrics)
+    : id_(id),
+      id_str_(id.str()),
+      topology_(topology),
+      subtopology_(subtopology),
+      options_(options),
+      collector_(collector),
+      metrics_(metrics),
+      state_(id, topology, subtopology.stores, options_, std::move(directory), rocksdb, cache,
+             record_time_) {}
+
+StreamTask::~StreamTask() {
+  if (!closed_) close(false);
+}
+
+void StreamTask::initialize() {
+  state_.initialize(collector_);
+
+  std::map<std::string, NodeBase*> by_name;
+  for (const Topology::NodeDef* def : subtopology_.nodes) {
+    nodes_.push_back(def->create());
+    by_name[def->name] = nodes_.back().get();
+    if (def->kind == Topology::NodeKind::kSource) {
+      auto* source = dynamic_cast<SourceNodeBase*>(nodes_.back().get());
+      for (const std::string& t : def->topics) {
+        sources_[resolve_topic(t, def->internal_topics)] = source;
+      }
+    }
+  }
+  for (const Topology::NodeDef* def : subtopology_.nodes) {
+    for (const std::string& child : def->successors) {
+      def->connect(*by_name.at(def->name), *by_name.at(child));
+    }
+  }
+  for (auto& node : nodes_) node->init(*this);
+}
+
+SourceNodeBase* StreamTask::source(std::string_view topic) const {
+  auto it = sources_.find(topic);
+  if (it == sources_.end()) {
+    throw std::logic_error("task " + id_str_ + " has no source for topic " + std::string(topic));
+  }
+  return it->second;
+}
+
+void StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
+  metadata_ = RecordMetadata{raw.topic, raw.partition, raw.offset};
+  has_metadata_ = true;
+  RawRecord r = raw;
+  if (options_.wall_clock_timestamps) {
+    r.timestamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  }
+  if (r.timestamp > stream_time_) stream_time_ = r.timestamp;
+  source->process_raw(r);
+  has_metadata_ = false;
+  metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string StreamTask::resolve_topic(const std::string& topic, bool internal) const {
+  return brook::resolve_topic(options_.application_id, topic, internal);
+}
+
+void StreamTask::send(const OutgoingRecord& record) { collector_.send(record, -1); }
+
+void StreamTask::on_deserialization_error(const RawRecord& raw, std::string_view what) {
+  metrics_.deserialization_errors_total.fetch_add(1, std::memory_order_relaxed);
+  std::string where = fmt::format("{}-{}@{}", raw.topic, raw.partition, raw.offset);
+  if (options_.fail_on_deserialization_error) {
+    throw TaskFatalError(fmt::format("task {}: cannot deserialize the {} of record {} "
+                                     "(default.deserialization.exception.handler=log_and_fail)",
+                                     id_str_, what, where));
+  }
+  if (!options_.dead_letter_topic.empty()) {
+    Headers headers = raw.headers ? *raw.headers : Headers{};
+    headers.emplace_back("brook.error", std::string("cannot deserialize ") + std::string(what));
+    headers.emplace_back("brook.source", where);
+    OutgoingRecord r;
+    r.topic = options_.dead_letter_topic;
+    if (raw.key) r.key = std::string_view(raw.key, raw.key_size);
+    if (raw.value) r.value = std::string_view(raw.value, raw.value_size);
+    r.timestamp = raw.timestamp;
+    r.headers = &headers;
+    collector_.send(r, -1);
+  }
+  uint64_t suppressed = 0;
+  if (error_log_.allow(&suppressed)) {
+    log::warn("task {}: skipping record {}: cannot deserialize its {}{}{}", id_str_, where, what,
+              options_.dead_letter_topic.empty() ? "" : ", sent to " + options_.dead_letter_topic,
+              suppressed ? fmt::format(" ({} more skipped since the last message)", suppressed)
+                         : "");
+  }
+}
+
+void StreamTask::on_dropped_record(std::string_view node, std::string_view reason) {
+  metrics_.dropped_records_total.fetch_add(1, std::memory_order_relaxed);
+  uint64_t suppressed = 0;
+  if (error_log_.allow(&suppressed)) {
+    log::warn("task {}: node {} dropped a record: {}", id_str_, node, reason);
+  }
+}
+
+void StreamTask::flush() {
+  state_.flush();
+  // After the stores: what a cache flush forwards may reach a node that holds
+  // records back (a combiner, which only sends).
+  for (auto& node : nodes_) node->flush();
+}
+
+void StreamTask::on_wall_clock(int64_t now_ms) {
+  for (auto& node : nodes_) node->on_wall_clock(now_ms);
+}
+
+void StreamTask::close(bool clean) {
+  if (closed_) return;
+  closed_ = true;
+  if (clean) flush();
+  for (auto& node : nodes_) node->close();
+  state_.close(clean);
+  nodes_.clear();
+}
+
+}  // namespace brook

@@ -1,0 +1,518 @@
+#include "engine/runtime/stream_thread.h"
+
+#include <random>
+#include <thread>
+
+#include "engine/common/log.h"
+
+namespace brook {
+namespace {
+
+std::string random_hex(int digits) {
+  static thread_local std::mt19937_64 gen(std::random_device{}());
+  std::string out;
+  for (int i = 0; i < digits; ++i) out += "0123456789abcdef"[gen() % 16];
+  return out;
+}
+
+int64_t wall_clock_ms(std::chrono::steady_clock::time_point now) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+}
+
+}  // namespace
+
+StreamThread::StreamThread(int index, RuntimeContext& runtime)
+    : index_(index),
+      rt_(runtime),
+      client_id_(runtime.config.application_id() + "-" + runtime.process_id + "-StreamThread-" +
+                 std::to_string(index + 1)) {}
+
+StreamThread::~StreamThread() {
+  request_shutdown();
+  join();
+  // Leaves the group (if run() did not) while the tasks still exist: the
+  // revoke callback may look at them.
+  if (consumer_) consumer_->close();
+}
+
+std::string StreamThread::error() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return error_;
+}
+
+void StreamThread::fail(const std::string& message) {
+  {
+    std::lock_guard<std::mutex> lock(error_mu_);
+    if (error_.empty()) error_ = message;
+  }
+  log::error("{}: {}", client_id_, message);
+  state_ = State::kError;
+}
+
+Status StreamThread::init() {
+  const StreamsConfig& cfg = rt_.config;
+  task_timeout_ = std::chrono::milliseconds(cfg.task_timeout_ms());
+  std::map<std::string, std::string> props = {
+      {"auto.offset.reset", "earliest"},
+      {"session.timeout.ms", "45000"},
+      // What the consumer fetches ahead is most of a worker's memory: each
+      // queued message costs librdkafka a few hundred bytes besides its
+      // payload, and a fetch response stays whole while any of its messages is
+      // queued. Bounded to 100k messages or 8 MiB of payload, in responses of
+      // at most 4 MiB: enough to keep a stream thread busy as long as the
+      // fetcher refills it at once when it runs dry (FetchWaker, below 2.1).
+      {"queued.min.messages", "100000"},
+      {"queued.max.messages.kbytes", "8192"},
+      {"fetch.max.bytes", "4194304"},
+      {"max.partition.fetch.bytes", "524288"},
+  };
+  for (const auto& [k, v] : cfg.client_properties(true)) props[k] = v;
+  props["group.id"] = cfg.application_id();
+  props["client.id"] = client_id_;
+  props["enable.auto.commit"] = "false";
+  props["enable.auto.offset.store"] = "false";
+  // The end of a partition tells its position past what is never delivered
+  // (transaction markers and aborted records), and that nothing more is on its
+  // way (PartitionGroup, max.task.idle.ms).
+  props["enable.partition.eof"] = "true";
+  // Range assignment gives partition p of every co-partitioned topic to the same
+  // member, so a task's input partitions stay together.
+  props["partition.assignment.strategy"] = "range";
+  props["isolation.level"] = cfg.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2
+                                 ? "read_committed"
+                                 : "read_uncommitted";
+  // From librdkafka 2.1 on, a partition over those bounds is looked at again
+  // after this, instead of up to a second later (before 2.1: FetchWaker).
+  if (!FetchWaker::needed()) props["fetch.queue.backoff.ms"] = "10";
+  Status s = GroupConsumer::create(props, *this, &consumer_);
+  if (!s) return s;
+  if (FetchWaker::needed()) fetch_waker_ = std::make_unique<FetchWaker>(consumer_->handle());
+  s = create_producer();
+  if (!s) return s;
+  s = ChangelogReader::create(cfg, client_id_ + "-restore-consumer", *rt_.metrics, &reader_);
+  if (!s) return s;
+  int64_t cache_bytes = cfg.cache_max_bytes_buffering() / cfg.num_stream_threads();
+  cache_ = std::make_unique<state::ThreadCache>(static_cast<size_t>(cache_bytes));
+  RecordCollector& collector = *this;
+  creator_ = std::make_unique<TaskCreator>(rt_, collector, *cache_);
+  tasks_ = std::make_unique<TaskManager>(cfg.max_task_idle_ms(), reader_.get());
+  return Status::ok();
+}
+
+Status StreamThread::start() {
+  Status s = consumer_->subscribe(rt_.source_topics);
+  if (!s) return s;
+  state_ = State::kStarting;
+  thread_ = std::thread([this] { run(); });
+  return Status::ok();
+}
+
+Status StreamThread::create_producer() {
+  producer_.reset();
+  std::string txn_id;
+  if (rt_.config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2) {
+    // Stable across restarts of this instance (the process id lives in
+    // state.dir), so a restarted worker fences its previous incarnation; after
+    // this thread was fenced, suffixed (see rejoin_after_fence).
+    txn_id = rt_.config.application_id() + "-" + rt_.process_id + "-" + std::to_string(index_) +
+             txn_id_suffix_;
+  }
+  Status s = StreamsProducer::create(rt_.config, client_id_ + "-producer", txn_id, rt_.bounded,
+                                     *rt_.metrics, &producer_);
+  if (s) producer_->prepare(rt_.output_topics);
+  return s;
+}
+
+void StreamThread::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamThread::run() {
+  commit_interval_ = std::chrono::milliseconds(rt_.config.commit_interval_ms());
+  last_commit_ = std::chrono::steady_clock::now();
+  try {
+    while (!shutdown_.load() && state_.load() != State::kError) loop_once();
+    if (state_.load() != State::kError) {
+      state_ = State::kPendingShutdown;
+      commit_all(/*revoking=*/false, /*enforce_checkpoints=*/true);
+      tasks_->close_all(true);
+    }
+  } catch (const std::exception& e) {
+    fail(e.what());
+  }
+  if (state_.load() == State::kError) tasks_->close_all(false);
+  fetch_waker_.reset();  // it asks the consumer, which closes below
+  // Leaves the group; the revoke callback finds no tasks left.
+  consumer_->close();
+  if (producer_) {
+    Status s = producer_->flush(30000);
+    if (!s && state_.load() != State::kError) log::warn("{}: {}", client_id_, s.message());
+  }
+  if (state_.load() != State::kError) state_ = State::kDead;
+}
+
+void StreamThread::loop_once() {
+  bool restoring = tasks_->restoring_count() > 0;
+  // One queue operation per batch; rebalance callbacks are served in it too.
+  // Block briefly only when idle; a bounded run checks for its end often.
+  int timeout = restoring ? 0 : rt_.bounded ? 10 : 50;
+  rd_kafka_message_t* batch[1000];
+  ssize_t n = consumer_->poll(batch, 1000, timeout);
+  if (fetch_waker_) {
+    // Working through a backlog (full batches) until the prefetch ran dry:
+    // get the fetchers going again now, not in up to a second.
+    if (n == 1000) {
+      draining_backlog_ = true;
+    } else if (draining_backlog_ && consumer_->queued() == 0) {
+      draining_backlog_ = false;
+      fetch_waker_->wake();
+    }
+  }
+  last_poll_count_ = n;
+  {
+    // Messages not routed when processing fails (by error or exception) are
+    // destroyed: one left over keeps its partition alive, and the consumer
+    // would never finish closing.
+    struct Unrouted {
+      rd_kafka_message_t** next;
+      rd_kafka_message_t** end;
+      ~Unrouted() {
+        while (next < end) rd_kafka_message_destroy(*next++);
+      }
+    } unrouted{batch, batch + std::max<ssize_t>(n, 0)};
+    while (unrouted.next < unrouted.end) {
+      route(kafka::Message(*unrouted.next++));
+      if (state_.load() == State::kError) return;
+    }
+  }
+  if (restoring) {
+    restore_tasks();
+    if (state_.load() == State::kError) return;
+  } else if (Status s = reader_->tick(); !s) {
+    fail(s.message());
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  int64_t now_ms = wall_clock_ms(now);
+  if (tasks_->process(now_ms) && bounded_idle_.load(std::memory_order_relaxed)) {
+    bounded_idle_ = false;
+  }
+  bool requested = tasks_->punctuate(now_ms);
+  producer_->poll();
+  if (requested || now - last_commit_ >= commit_interval_) commit_all();
+  // A bounded run looks for its end when the input pauses, and every few
+  // milliseconds while records stream in (the check walks every partition).
+  if (rt_.bounded && (n == 0 || now - last_bounded_check_ >= std::chrono::milliseconds(5))) {
+    last_bounded_check_ = now;
+    update_bounded_idle();
+  }
+}
+
+void StreamThread::route(kafka::Message msg) {
+  if (msg->err) {
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      tasks_->at_end_of_partition(msg.get());
+      return;
+    }
+    std::string what = rd_kafka_message_errstr(msg.get());
+    if (msg->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+        msg->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+      fail("consumer error: " + what);
+    } else {
+      log::warn("{}: consumer error (retrying): {}", client_id_, what);
+    }
+    return;
+  }
+  if (tasks_->route(std::move(msg)) && bounded_idle_.load(std::memory_order_relaxed)) {
+    bounded_idle_ = false;
+  }
+}
+
+void StreamThread::restore_tasks() {
+  std::vector<StreamTask*> finished;
+  Status s = reader_->restore(std::chrono::milliseconds(200), &finished);
+  if (!s) {
+    fail(s.message());
+    return;
+  }
+  for (StreamTask* t : finished) {
+    consumer_->resume(tasks_->finish_restoring(*t));
+    log::info("{}: task {} restored, now processing", client_id_, t->task_id());
+  }
+  if (tasks_->restoring_count() == 0 && assigned_once_) state_ = State::kRunning;
+}
+
+void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
+  rt_.metrics->rebalance_total.fetch_add(1);
+  state_ = State::kPartitionsAssigned;
+  std::set<TaskId> ids;
+  std::vector<TopicPartition> inputs;
+  for (const TopicPartition& tp : partitions) {
+    auto it = rt_.topic_subtopology.find(tp.topic);
+    if (it == rt_.topic_subtopology.end()) continue;
+    ids.insert(TaskId{it->second, tp.partition});
+    inputs.push_back(tp);
+  }
+  TopicPartitionOffsets positions = committed_positions(inputs);
+  if (log::enabled(log::Level::kDebug)) {
+    std::string where;
+    for (const auto& [tp, offset] : positions) where += fmt::format(" {}@{}", tp.str(), offset);
+    log::debug("{}: assigned at{}", client_id_, where);
+  }
+  create_tasks(ids, positions, /*after_abort=*/false);
+  // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
+  // input paused until it runs), at the positions looked up above: the
+  // consumer need not ask again. Partitions of tasks still restoring stay paused.
+  Status s = consumer_->assign(positions);
+  if (!s) throw std::runtime_error(s.message());
+  for (StreamTask* t : tasks_->restoring()) consumer_->pause(tasks_->inputs_of(t->id()));
+  if (fetch_waker_) {
+    std::vector<TopicPartition> assigned;
+    for (const auto& [tp, offset] : positions) assigned.push_back(tp);
+    fetch_waker_->set_partitions(std::move(assigned));
+  }
+  assigned_once_ = true;
+  bounded_idle_ = false;
+  log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions.size(),
+            tasks_->size(), tasks_->restoring_count());
+  if (tasks_->restoring_count() == 0) state_ = State::kRunning;
+}
+
+TopicPartitionOffsets StreamThread::committed_positions(const std::vector<TopicPartition>& partitions) {
+  TopicPartitionOffsets positions;
+  Status s = consumer_->committed_positions(partitions, task_timeout_, &positions);
+  if (!s) throw std::runtime_error(s.message());
+  return positions;
+}
+
+void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
+                                bool after_abort) {
+  for (auto& task : creator_->create(ids)) {
+    bool needs_restore = false;
+    Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
+    if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
+    TopicPartitionOffsets inputs;
+    for (const auto& [tp, offset] : positions) {
+      if (tp.partition == task->id().partition &&
+          rt_.topic_subtopology.at(tp.topic) == task->id().subtopology) {
+        inputs[tp] = offset;
+      }
+    }
+    tasks_->add(std::move(task), inputs, needs_restore);
+  }
+}
+
+void StreamThread::on_revoked() {
+  if (!tasks_ || tasks_->empty()) return;
+  log::info("{}: partitions revoked; committing and closing {} tasks", client_id_, tasks_->size());
+  state_ = State::kPartitionsAssigned;
+  // Commit (under exactly-once: the transaction) before letting go: a
+  // transaction is never left open across a rebalance.
+  commit_all(/*revoking=*/true, /*enforce_checkpoints=*/true);
+  tasks_->close_all(true);
+}
+
+void StreamThread::on_lost() {
+  if (!tasks_ || tasks_->empty()) return;
+  // Another member may own these partitions already (our session expired):
+  // committing their offsets, or a transaction holding their outputs, could
+  // only conflict with what it does. Close them dirty, as Kafka Streams does;
+  // what they processed since the last commit is processed again there.
+  log::warn("{}: partitions lost (the group moved on without this member); closing {} tasks "
+            "without committing",
+            client_id_, tasks_->size());
+  state_ = State::kPartitionsAssigned;
+  if (producer_->in_transaction()) {
+    std::string message;
+    StreamsProducer::TxnError r = producer_->abort_transaction(&message);
+    if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
+    if (r != StreamsProducer::TxnError::kNone) {
+      rejoin_after_fence(message, /*revoking=*/true);
+      return;
+    }
+  }
+  tasks_->close_all(false);
+}
+
+void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
+  if (tasks_->empty()) return;
+  if (tasks_->commit(*this, enforce_checkpoints)) {
+    last_commit_ = std::chrono::steady_clock::now();
+    rt_.metrics->commit_total.fetch_add(1);
+    return;
+  }
+  recover(txn_error_, txn_message_, revoking);
+}
+
+TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionOffsets& inputs) {
+  if (producer_->transactional()) {
+    // Only a commit of something shows the failures are over (a commit of
+    // nothing, while revived tasks wait for their input, succeeds trivially).
+    bool committing = !inputs.empty() || producer_->in_transaction();
+    kafka::PartitionList offsets = to_partition_list(inputs);
+    txn_message_.clear();
+    txn_error_ = producer_->commit_transaction(consumer_->handle(), offsets.get(), &txn_message_);
+    if (txn_error_ != StreamsProducer::TxnError::kNone) return Result::kFailed;
+    if (rt_.embedded_kafka) {
+      // The mock drops offsets sent in a transaction: without this commit a
+      // rebalance or restart would re-read the inputs from the beginning.
+      Status s = consumer_->commit(inputs);
+      if (!s) log::warn("{}: offset commit failed: {}", client_id_, s.message());
+    }
+    if (committing) failing_since_.reset();
+    log_committed(inputs);
+    return Result::kCommitted;
+  }
+  // Offsets only after every output and changelog record is acknowledged: a
+  // committed offset must never be ahead of what its records produced.
+  Status s = producer_->flush();
+  if (!s) throw std::runtime_error(s.message());
+  if (inputs.empty()) return Result::kCommitted;
+  s = consumer_->commit(inputs);
+  if (!s) {
+    // Typically a rebalance in progress: the records will be processed again
+    // by the partition's next owner (at-least-once).
+    log::warn("{}: offset commit failed: {}", client_id_, s.message());
+    return Result::kOutputsOnly;
+  }
+  log_committed(inputs);
+  return Result::kCommitted;
+}
+
+int64_t StreamThread::changelog_end(const TopicPartition& changelog) const {
+  int64_t last = producer_->last_offset(changelog.topic, changelog.partition);
+  return last >= 0 ? last + 1 : -1;
+}
+
+void StreamThread::log_committed(const TopicPartitionOffsets& offsets) const {
+  if (!log::enabled(log::Level::kDebug)) return;
+  std::string where;
+  for (const auto& [tp, offset] : offsets) where += fmt::format(" {}@{}", tp.str(), offset);
+  log::debug("{}: committed{}", client_id_, where);
+}
+
+void StreamThread::rejoin_after_fence(const std::string& message, bool revoking) {
+  // Another producer owns our transactional.id: this one is unusable. Drop the
+  // tasks without committing and rejoin the group with a new producer.
+  log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
+  tasks_->close_all(false);
+  // A live instance holds our transactional.id (a copy of this state
+  // directory runs elsewhere): the same id again would fence it in turn, and
+  // the two would take turns forever. Zombies stay fenced without it: the
+  // broker refuses offsets of an old group generation in a transaction.
+  txn_id_suffix_ = "-" + random_hex(8);
+  Status s = create_producer();
+  if (!s) throw std::runtime_error(s.message());
+  if (revoking) return;  // the rebalance under way assigns anew
+  // Shutting down (fenced at the last commit): the consumer closes next, and
+  // librdkafka asserts when a subscription made just before its close is
+  // still there when it is destroyed.
+  if (shutdown_.load()) return;
+  consumer_->unsubscribe();
+  s = consumer_->subscribe(rt_.source_topics);
+  if (!s) throw std::runtime_error(s.message());
+  state_ = State::kStarting;
+}
+
+void StreamThread::recover(StreamsProducer::TxnError error, const std::string& message,
+                           bool revoking) {
+  using TxnError = StreamsProducer::TxnError;
+  rt_.metrics->aborted_transactions_total.fetch_add(1);
+  if (error == TxnError::kFenced) {
+    rejoin_after_fence(message, revoking);
+    return;
+  }
+  if (error == TxnError::kFatal) {
+    std::string ignored;
+    producer_->abort_transaction(&ignored);
+    throw std::runtime_error(message);
+  }
+  // A commit that keeps failing (a record the broker always refuses, an
+  // authorization error that stays) must not loop for ever while the instance
+  // says it runs: give up after task.timeout.ms, as Kafka Streams does.
+  auto now = std::chrono::steady_clock::now();
+  if (!failing_since_) failing_since_ = now;
+  if (now - *failing_since_ >= task_timeout_) {
+    throw std::runtime_error(fmt::format(
+        "transactions have failed for {} s (task.timeout.ms): {}",
+        std::chrono::duration_cast<std::chrono::seconds>(now - *failing_since_).count(), message));
+  }
+  bool replace_producer = error == TxnError::kProducerLost;
+  if (!replace_producer) {
+    log::warn("{}: transaction failed ({}); aborting and reverting tasks to their last commit",
+              client_id_, message);
+    std::string abort_message;
+    TxnError r = producer_->abort_transaction(&abort_message);
+    if (r == TxnError::kFenced) {
+      rejoin_after_fence(abort_message, revoking);
+      return;
+    }
+    if (r != TxnError::kNone) {
+      // The abort failed too: the transaction's fate is the broker's now.
+      log::warn("{}: abort failed ({})", client_id_, abort_message);
+      replace_producer = true;
+    }
+  }
+  if (replace_producer) {
+    // A new producer with the same transactional.id: its init aborts whatever
+    // the old one left open, or waits for a commit in flight to complete. The
+    // tasks then resume from what the broker has committed, whichever it was.
+    log::warn("{}: transaction failed ({}); replacing the producer and reverting tasks to what "
+              "the broker has committed",
+              client_id_, message);
+    producer_.reset();
+    Status s = create_producer();
+    if (!s) throw std::runtime_error(s.message());
+  }
+  // Shutting down: nothing to revive for. The tasks close without their
+  // failed transaction; the next owner resumes from the last commit.
+  if (revoking || shutdown_.load()) {
+    tasks_->close_all(false);
+  } else {
+    revive_tasks();
+  }
+}
+
+void StreamThread::revive_tasks() {
+  // The tasks that processed since the last commit. Those still restoring
+  // wrote nothing the failed transaction held (restoration writes go straight
+  // to their stores, committed slice by slice): they restore on.
+  std::vector<TopicPartition> inputs;
+  std::set<TaskId> ids = tasks_->close_running(&inputs);
+  if (ids.empty()) return;
+  // What the broker has committed, not what this thread believes: after a
+  // failed commit, the transaction may have committed after all.
+  TopicPartitionOffsets positions = committed_positions(inputs);
+  // Rewind the consumer; this also drops what it fetched past those positions.
+  Status s = consumer_->seek(positions);
+  if (!s) throw std::runtime_error(s.message());
+  create_tasks(ids, positions, /*after_abort=*/true);
+  for (StreamTask* t : tasks_->restoring()) consumer_->pause(tasks_->inputs_of(t->id()));
+  log::info("{}: {} tasks reverted to their last commit ({} restoring)", client_id_, ids.size(),
+            tasks_->restoring_count());
+  if (tasks_->restoring_count() == 0) state_ = State::kRunning;
+}
+
+void StreamThread::update_bounded_idle() {
+  if (!assigned_once_ || tasks_->restoring_count() > 0) {
+    bounded_idle_ = false;
+    return;
+  }
+  if (tasks_->pending(*rt_.bounded)) {
+    bounded_idle_ = false;
+    // Nothing arrived, yet records are due (e.g. our own repartitioned ones):
+    // don't let what we sent linger in the producer while the run waits.
+    if (tasks_->uncommitted() && last_poll_count_ == 0) producer_->push();
+    return;
+  }
+  if (tasks_->uncommitted()) {
+    commit_all();
+    // The commit's flush may have raised targets (our repartitioned records).
+    if (tasks_->pending(*rt_.bounded)) return;
+  }
+  bounded_idle_ = true;
+}
+
+}  // namespace brook
