@@ -169,16 +169,17 @@ bool CachingStore::evict_some() {
   return evicted;
 }
 
-void CachingStore::for_each(const std::function<bool(std::string_view, std::string_view)>& fn) {
-  // Merge the cache's dirty entries over the store below, in key order.
+void CachingStore::scan(const KeyRange& range, const EntryFn& fn) {
+  // Merge the cache's dirty entries of the range over the store below, in key
+  // order.
   std::map<std::string_view, const Entry*> dirty;
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (!it->second.dirty) continue;
+    if (!it->second.dirty || !range.contains(it->first)) continue;
     materialize(it);
     dirty.emplace(it->first, &it->second);
   }
   std::map<std::string, std::string> merged;
-  inner_->for_each([&](std::string_view k, std::string_view v) {
+  inner_->scan(range, [&](std::string_view k, std::string_view v) {
     if (!dirty.count(k)) merged.emplace(std::string(k), std::string(v));
     return true;
   });

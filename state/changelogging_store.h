@@ -28,9 +28,7 @@ class ChangeloggingStore final : public KeyValueBytesStore {
     inner_->remove(key);
     writer_.log(key, nullptr, time_.timestamp);
   }
-  void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    inner_->for_each(fn);
-  }
+  void scan(const KeyRange& range, const EntryFn& fn) override { inner_->scan(range, fn); }
   uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
   void flush() override { inner_->flush(); }
   void wipe() override { inner_->wipe(); }  // not logged: the changelog is the source

@@ -23,9 +23,10 @@ void InMemoryStore::remove(std::string_view key) {
   if (it != map_.end()) map_.erase(it);
 }
 
-void InMemoryStore::for_each(const std::function<bool(std::string_view, std::string_view)>& fn) {
-  for (const auto& [k, v] : map_) {
-    if (!fn(k, v)) return;
+void InMemoryStore::scan(const KeyRange& range, const EntryFn& fn) {
+  auto it = range.from ? map_.lower_bound(*range.from) : map_.begin();
+  for (; it != map_.end() && !range.past(it->first); ++it) {
+    if (!fn(it->first, it->second)) return;
   }
 }
 

@@ -17,7 +17,7 @@ class InMemoryStore final : public KeyValueBytesStore {
   bool get(std::string_view key, std::string* value) override;
   void put(std::string_view key, std::string_view value) override;
   void remove(std::string_view key) override;
-  void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override { return map_.size(); }
   void flush() override {}
   void wipe() override { map_.clear(); }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +33,45 @@ struct RecordTime {
 
 class CachingStore;
 
+// Keys from `from` (inclusive) up to `to` (exclusive), in byte order; an absent
+// bound is open. A plain value.
+struct KeyRange {
+  std::optional<std::string> from;
+  std::optional<std::string> to;
+
+  // Every key.
+  static KeyRange all() { return {}; }
+  // From `from` to `to`, both inclusive, as Kafka Streams' range(from, to).
+  static KeyRange closed(std::string_view from, std::string_view to) {
+    // The smallest key after `to` is `to` followed by a zero byte.
+    std::string after(to);
+    after.push_back('\0');
+    return KeyRange{std::string(from), std::move(after)};
+  }
+  // Every key that starts with `prefix` (Kafka Streams' prefixScan).
+  static KeyRange prefix(std::string_view prefix) {
+    KeyRange r{std::string(prefix), std::string(prefix)};
+    // The first key after the prefix's keys: the prefix with its last byte
+    // below 0xff raised by one (and what follows it dropped). None for a prefix
+    // of 0xff bytes only: every later key starts with it.
+    std::string& to = *r.to;
+    while (!to.empty() && static_cast<unsigned char>(to.back()) == 0xff) to.pop_back();
+    if (to.empty()) {
+      r.to.reset();
+    } else {
+      to.back() = static_cast<char>(static_cast<unsigned char>(to.back()) + 1);
+    }
+    return r;
+  }
+  bool contains(std::string_view key) const {
+    return (!from || key >= *from) && (!to || key < *to);
+  }
+  // Whether `key`, met in order, is past the range (a scan can stop).
+  bool past(std::string_view key) const { return to && key >= *to; }
+};
+
+using EntryFn = std::function<bool(std::string_view key, std::string_view value)>;
+
 class KeyValueBytesStore {
  public:
   virtual ~KeyValueBytesStore() = default;
@@ -43,8 +83,11 @@ class KeyValueBytesStore {
   virtual void put(std::string_view key, std::string_view value) = 0;
   virtual void remove(std::string_view key) = 0;
 
-  // Calls `fn` for every entry in key order; stops early when `fn` returns false.
-  virtual void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
+  // Calls `fn` for every entry of `range` in key order; stops early when `fn`
+  // returns false. What a layer above has not written through yet is included.
+  virtual void scan(const KeyRange& range, const EntryFn& fn) = 0;
+  // Every entry, in key order.
+  void for_each(const EntryFn& fn) { scan(KeyRange::all(), fn); }
   virtual uint64_t approximate_num_entries() = 0;
 
   // Makes everything written so far durable in this layer and those below it.

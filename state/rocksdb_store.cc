@@ -92,9 +92,21 @@ void RocksDbStore::remove(std::string_view key) {
   check(db_->Delete(rocksdb::WriteOptions(), slice(key)), name_, "delete");
 }
 
-void RocksDbStore::for_each(const std::function<bool(std::string_view, std::string_view)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+void RocksDbStore::scan(const KeyRange& range, const EntryFn& fn) {
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper;
+  if (range.to) {
+    // RocksDB stops at the bound itself, without reading what lies past it.
+    upper = slice(*range.to);
+    options.iterate_upper_bound = &upper;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  if (range.from) {
+    it->Seek(slice(*range.from));
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   check(it->status(), name_, "iterate");

@@ -29,7 +29,7 @@ class RocksDbStore final : public KeyValueBytesStore {
   bool get(std::string_view key, std::string* value) override;
   void put(std::string_view key, std::string_view value) override;
   void remove(std::string_view key) override;
-  void for_each(const std::function<bool(std::string_view, std::string_view)>& fn) override;
+  void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override;
   // Closes the database, deletes its files and opens it empty.

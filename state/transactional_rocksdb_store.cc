@@ -71,11 +71,18 @@ void TransactionalRocksDbStore::remove(std::string_view key) {
   ++staged_;
 }
 
-void TransactionalRocksDbStore::for_each(
-    const std::function<bool(std::string_view, std::string_view)>& fn) {
+void TransactionalRocksDbStore::scan(const KeyRange& range, const EntryFn& fn) {
+  // The staged writes over what is committed. The staged side knows no upper
+  // bound: the loop checks it.
   std::unique_ptr<rocksdb::Iterator> it(
       batch_->NewIteratorWithBase(data_, db_->NewIterator(rocksdb::ReadOptions(), data_)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  if (range.from) {
+    it->Seek(slice(*range.from));
+  } else {
+    it->SeekToFirst();
+  }
+  for (; it->Valid(); it->Next()) {
+    if (range.past(it->key().ToStringView())) break;
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   check(it->status(), name_, "iterate");

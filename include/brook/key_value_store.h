@@ -88,9 +88,29 @@ class KeyValueStore {
     store_->remove(key_buf_);
   }
   // Every entry, in the order of the serialized keys.
-  std::vector<KeyValue<K, V>> all() {
+  std::vector<KeyValue<K, V>> all() { return collect(state::KeyRange::all()); }
+  // The entries from `from` to `to`, both included, in the order of the
+  // serialized keys (as Kafka Streams' range: byte order, not K's order).
+  std::vector<KeyValue<K, V>> range(const K& from, const K& to) {
+    std::string f, t;
+    KS::serialize(from, f);
+    KS::serialize(to, t);
+    return collect(state::KeyRange::closed(f, t));
+  }
+  // The entries whose serialized key starts with `prefix` serialized by PS
+  // (Kafka Streams' prefixScan).
+  template <class P, class PS = Serde<P>>
+  std::vector<KeyValue<K, V>> prefix_scan(const P& prefix) {
+    std::string p;
+    PS::serialize(prefix, p);
+    return collect(state::KeyRange::prefix(p));
+  }
+  uint64_t approximate_num_entries() { return store_->approximate_num_entries(); }
+
+ private:
+  std::vector<KeyValue<K, V>> collect(const state::KeyRange& range) {
     std::vector<KeyValue<K, V>> out;
-    store_->for_each([&](std::string_view k, std::string_view v) {
+    store_->scan(range, [&](std::string_view k, std::string_view v) {
       KeyValue<K, V> kv{};
       if (KS::deserialize(k.data(), k.size(), kv.key) &&
           VS::deserialize(v.data(), v.size(), kv.value)) {
@@ -100,9 +120,6 @@ class KeyValueStore {
     });
     return out;
   }
-  uint64_t approximate_num_entries() { return store_->approximate_num_entries(); }
-
- private:
   static std::string value_serde_name() {
     if constexpr (requires { VS::name(); }) {
       return VS::name();

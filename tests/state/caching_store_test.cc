@@ -281,5 +281,25 @@ TEST_F(CachingStoreTest, ATypedUpdateThatThrowsDropsTheEntry) {
   EXPECT_TRUE(flushed_.empty()) << "the dropped update is never forwarded";
 }
 
+TEST_F(CachingStoreTest, TypedRangesAndPrefixScansSeeCachedObjectsAndWrittenThroughValues) {
+  make(1 << 20);
+  inner_->put("ab", "1");
+  inner_->put("b", "2");
+  KeyValueStore<std::string, Counted> typed(*store_);
+  typed.put("aa", Counted{3});  // cached as an object
+  typed.put("ac", Counted{4});
+  auto prefixed = typed.prefix_scan(std::string("a"));
+  ASSERT_EQ(prefixed.size(), 3u);
+  EXPECT_EQ(prefixed[0].key, "aa");
+  EXPECT_EQ(prefixed[0].value.n, 3);
+  EXPECT_EQ(prefixed[1].key, "ab");
+  EXPECT_EQ(prefixed[1].value.n, 1);
+  EXPECT_EQ(prefixed[2].key, "ac");
+  auto ranged = typed.range("ab", "b");
+  ASSERT_EQ(ranged.size(), 3u);
+  EXPECT_EQ(ranged[0].key, "ab");
+  EXPECT_EQ(ranged[2].key, "b");
+}
+
 }  // namespace
 }  // namespace brook::state
