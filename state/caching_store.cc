@@ -149,6 +149,12 @@ void CachingStore::flush_entry(Entries::iterator it) {
   time_.timestamp = saved;
 }
 
+void CachingStore::restore(std::string_view key, const std::string_view* value) {
+  auto it = find(key);
+  if (it != entries_.end()) erase(it);
+  inner_->restore(key, value);
+}
+
 void CachingStore::erase(Entries::iterator it) {
   cache_.sub(entry_bytes(it->first, it->second));
   if (it->second.dirty) --dirty_count_;
@@ -209,6 +215,11 @@ void CachingStore::wipe() {
   // Dirty entries too: what they hold is to come from the changelog now.
   while (!lru_.empty()) erase(entries_.find(lru_.front()));
   inner_->wipe();
+}
+
+void CachingStore::discard() {
+  while (!lru_.empty()) erase(entries_.find(lru_.front()));
+  inner_->discard();
 }
 
 void CachingStore::close() {

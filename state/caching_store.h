@@ -50,8 +50,15 @@ class CachingStore final : public KeyValueBytesStore {
   void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override;
+  // Below the cache: an entry cached for the key (none while a task restores)
+  // is dropped first, so reads see the restored value.
+  void restore(std::string_view key, const std::string_view* value) override;
+  bool transactional() const override { return inner_->transactional(); }
+  void commit(const TopicPartitionOffsets& offsets) override { inner_->commit(offsets); }
+  TopicPartitionOffsets committed_offsets() override { return inner_->committed_offsets(); }
   void wipe() override;
   void close() override;
+  void discard() override;
   CachingStore* as_cache() override { return this; }
 
   bool enabled() const { return cache_.enabled(); }

@@ -31,8 +31,16 @@ class ChangeloggingStore final : public KeyValueBytesStore {
   void scan(const KeyRange& range, const EntryFn& fn) override { inner_->scan(range, fn); }
   uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
   void flush() override { inner_->flush(); }
+  // Restored records come from the changelog: not logged again.
+  void restore(std::string_view key, const std::string_view* value) override {
+    inner_->restore(key, value);
+  }
+  bool transactional() const override { return inner_->transactional(); }
+  void commit(const TopicPartitionOffsets& offsets) override { inner_->commit(offsets); }
+  TopicPartitionOffsets committed_offsets() override { return inner_->committed_offsets(); }
   void wipe() override { inner_->wipe(); }  // not logged: the changelog is the source
   void close() override { inner_->close(); }
+  void discard() override { inner_->discard(); }
 
   KeyValueBytesStore& inner() { return *inner_; }
 

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "brook/topic_partition.h"
+
 namespace brook::state {
 
 class StateStoreError : public std::runtime_error {
@@ -92,12 +94,31 @@ class KeyValueBytesStore {
 
   // Makes everything written so far durable in this layer and those below it.
   virtual void flush() = 0;
+
+  // Restoration: applies a changelog record (a null value deletes) at the
+  // bottom of the stack, logging nothing and caching nothing: wrappers pass it
+  // down.
+  virtual void restore(std::string_view key, const std::string_view* value) = 0;
+  // Whether the bottom store stages writes until commit() (exactly-once), and
+  // so keeps its changelog offsets itself instead of in a checkpoint file.
+  virtual bool transactional() const = 0;
+  // Applies the writes staged since the last commit atomically with
+  // `changelog_offsets`, the changelog positions they correspond to (as Kafka
+  // Streams' KIP-892 StateStore#commit). Nothing to do for a store that writes
+  // through. Wrappers pass it down (after flush(), which the caller did).
+  virtual void commit(const TopicPartitionOffsets& changelog_offsets) = 0;
+  // The changelog offsets of the last commit() (empty unless transactional).
+  virtual TopicPartitionOffsets committed_offsets() = 0;
   // Drops every entry of this layer and those below it, logging nothing and
   // forwarding nothing: the store is about to be rebuilt from its changelog.
   // The stack stays the same objects, so what holds it (a task's nodes) need
   // not know. Throws StateStoreError on I/O failure.
   virtual void wipe() = 0;
   virtual void close() = 0;
+  // Drops what this layer and those below hold that is not written through
+  // (a cache's dirty entries, staged writes), before a close after a failure:
+  // the inputs that produced it are not committed and will be processed again.
+  virtual void discard() = 0;
 
   // This layer as a record cache (CachingStore), or null.
   virtual CachingStore* as_cache() { return nullptr; }

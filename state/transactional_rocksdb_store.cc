@@ -94,7 +94,7 @@ uint64_t TransactionalRocksDbStore::approximate_num_entries() {
   return n + staged_;
 }
 
-void TransactionalRocksDbStore::commit(const ChangelogOffsets& offsets) {
+void TransactionalRocksDbStore::commit(const TopicPartitionOffsets& offsets) {
   for (const auto& [tp, offset] : offsets) {
     check(batch_->Put(meta_, offset_key(tp.topic, tp.partition), std::to_string(offset)), name_,
           "stage offset");
@@ -112,7 +112,7 @@ void TransactionalRocksDbStore::abort() {
 
 size_t TransactionalRocksDbStore::staged_writes() const { return staged_; }
 
-ChangelogOffsets TransactionalRocksDbStore::committed_offsets() {
+TopicPartitionOffsets TransactionalRocksDbStore::committed_offsets() {
   ChangelogOffsets out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -38,18 +38,28 @@ class TransactionalRocksDbStore final : public KeyValueBytesStore {
   void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override {}
+  // Staged like any write, and applied by the commit that ends the restore slice.
+  void restore(std::string_view key, const std::string_view* value) override {
+    if (value) {
+      put(key, *value);
+    } else {
+      remove(key);
+    }
+  }
+  bool transactional() const override { return true; }
   // Drops the staged writes, deletes the database and opens it empty.
   void wipe() override;
   void close() override;
+  void discard() override { abort(); }
 
   // Applies the staged writes and records `offsets` (changelog topic/partition
   // -> next offset) in one atomic write.
-  void commit(const ChangelogOffsets& offsets);
+  void commit(const TopicPartitionOffsets& offsets) override;
   // Discards the staged writes.
   void abort();
   size_t staged_writes() const;
   // The changelog offsets of the last commit.
-  ChangelogOffsets committed_offsets();
+  TopicPartitionOffsets committed_offsets() override;
 
  private:
   void open();

@@ -6,11 +6,8 @@
 #include "engine/common/log.h"
 #include "engine/runtime/task_options.h"
 #include "engine/kafka/topic_names.h"
-#include "state/caching_store.h"
 #include "state/changelogging_store.h"
-#include "state/in_memory_store.h"
-#include "state/rocksdb_store.h"
-#include "state/transactional_rocksdb_store.h"
+#include "state/key_value_store_builder.h"
 
 namespace brook {
 
@@ -35,13 +32,12 @@ class ProcessorStateManager::Writer final : public state::ChangelogWriter {
 };
 
 struct ProcessorStateManager::StoreStack {
+  explicit StoreStack(const std::string& name) : builder(name) {}
   const Topology::StoreDef* def = nullptr;
+  state::KeyValueStoreBuilder builder;
   std::unique_ptr<Writer> writer;
+  std::unique_ptr<state::KeyValueBytesStore> opened;  // the bottom, until stacked
   std::unique_ptr<state::KeyValueBytesStore> top;
-  std::unique_ptr<state::KeyValueBytesStore> opened;  // the bottom, until wrapped
-  state::KeyValueBytesStore* bottom = nullptr;  // below changelogging and cache
-  state::TransactionalRocksDbStore* txn = nullptr;  // exactly-once persistent store
-  bool persistent = false;
 };
 
 ProcessorStateManager::ProcessorStateManager(TaskId id, const Topology& topology,
@@ -100,12 +96,15 @@ void ProcessorStateManager::open_stores() {
   if (stores_open_) return;
   check_guarantee_of_directory();
   for (const std::string& name : store_names_) {
-    auto stack = std::make_unique<StoreStack>();
+    auto stack = std::make_unique<StoreStack>(name);
     stack->def = topology_.find_store(name);
     if (!stack->def) throw TopologyError("store '" + name + "' is not defined");
-    stack->persistent = stack->def->persistent && !options_.in_memory_stores;
+    if (stack->def->persistent && !options_.in_memory_stores) {
+      if (!directory_ || !rocksdb_) throw std::logic_error("persistent store without a directory");
+      stack->builder.persistent(directory_->store_path(name), *rocksdb_, options_.exactly_once);
+    }
     try {
-      stack->opened = open_bottom(*stack, name);
+      stack->opened = stack->builder.open();
     } catch (const state::StateStoreError& e) {
       throw state::StateStoreError("task " + id_str_ + ": " + e.what());
     }
@@ -128,51 +127,23 @@ void ProcessorStateManager::initialize(RecordCollector& collector) {
   }
   for (const std::string& name : store_names_) {
     StoreStack* stack = stores_.at(name).get();
-    if (stack->txn) {
-      for (const auto& [tp, offset] : stack->txn->committed_offsets()) checkpoint[tp] = offset;
+    if (stack->opened->transactional()) {
+      for (const auto& [tp, offset] : stack->opened->committed_offsets()) checkpoint[tp] = offset;
     }
     if (stack->def->logging) {
       std::string topic = changelog_topic(options_.application_id, name);
       stack->writer = std::make_unique<Writer>(collector, topic, id_.partition);
+      stack->builder.logged(*stack->writer, record_time_);
       changelogs_.push_back(Changelog{name, topic, id_.partition});
       // Only a persistent store keeps what a checkpoint says it has.
       auto it = checkpoint.find({topic, id_.partition});
-      if (stack->persistent && it != checkpoint.end()) {
+      if (stack->builder.is_persistent() && it != checkpoint.end()) {
         changelog_offsets_[it->first] = it->second;
       }
     }
-    wrap(*stack, std::move(stack->opened));
+    if (stack->def->caching) stack->builder.cached(cache_, record_time_);
+    stack->top = stack->builder.stack(std::move(stack->opened));
   }
-}
-
-std::unique_ptr<state::KeyValueBytesStore> ProcessorStateManager::open_bottom(
-    StoreStack& s, const std::string& name) {
-  std::unique_ptr<state::KeyValueBytesStore> store;
-  s.txn = nullptr;
-  if (!s.persistent) {
-    store = std::make_unique<state::InMemoryStore>(name);
-  } else if (!directory_ || !rocksdb_) {
-    throw std::logic_error("persistent store without a directory");
-  } else if (options_.exactly_once) {
-    auto txn = std::make_unique<state::TransactionalRocksDbStore>(
-        name, directory_->store_path(name), *rocksdb_);
-    s.txn = txn.get();
-    store = std::move(txn);
-  } else {
-    store = std::make_unique<state::RocksDbStore>(name, directory_->store_path(name), *rocksdb_);
-  }
-  s.bottom = store.get();
-  return store;
-}
-
-void ProcessorStateManager::wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> store) {
-  if (s.def->logging) {
-    store = std::make_unique<state::ChangeloggingStore>(std::move(store), *s.writer, record_time_);
-  }
-  if (s.def->caching && cache_.enabled()) {
-    store = std::make_unique<state::CachingStore>(std::move(store), cache_, record_time_);
-  }
-  s.top = std::move(store);
 }
 
 state::KeyValueBytesStore& ProcessorStateManager::store(const std::string& name) {
@@ -185,17 +156,12 @@ state::KeyValueBytesStore& ProcessorStateManager::store(const std::string& name)
 
 void ProcessorStateManager::restore(const std::string& store, std::string_view key,
                                     const std::string_view* value) {
-  StoreStack& s = *stores_.at(store);
-  if (value) {
-    s.bottom->put(key, *value);
-  } else {
-    s.bottom->remove(key);
-  }
+  stores_.at(store)->top->restore(key, value);
 }
 
 void ProcessorStateManager::wipe_store(const std::string& name) {
   StoreStack& s = *stores_.at(name);
-  if (!s.persistent) return;
+  if (!s.builder.is_persistent()) return;
   // In place: the task's nodes hold the stack.
   s.top->wipe();
   std::string topic = changelog_topic(options_.application_id, name);
@@ -221,21 +187,20 @@ void ProcessorStateManager::flush() {
 
 bool ProcessorStateManager::transactional(const std::string& store) const {
   auto it = stores_.find(store);
-  return it != stores_.end() && it->second->txn != nullptr;
+  return it != stores_.end() && it->second->top->transactional();
 }
 
 void ProcessorStateManager::commit_stores() {
-  for (const Changelog& c : changelogs_) {
-    state::TransactionalRocksDbStore* txn = stores_.at(c.store)->txn;
-    if (!txn) continue;
-    state::ChangelogOffsets offsets;
-    auto it = changelog_offsets_.find({c.topic, c.partition});
-    if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
-    txn->commit(offsets);
-  }
-  // Unlogged transactional stores have no offsets but staged writes all the same.
+  // Each store with the offsets of its own changelog (an unlogged store has
+  // none, but may stage writes all the same).
   for (auto& [name, s] : stores_) {
-    if (s->txn && !s->def->logging) s->txn->commit({});
+    if (!s->top->transactional()) continue;
+    TopicPartitionOffsets offsets;
+    if (s->def->logging) {
+      auto it = changelog_offsets_.find({changelog_topic(options_.application_id, name), id_.partition});
+      if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
+    }
+    s->top->commit(offsets);
   }
 }
 
@@ -243,7 +208,7 @@ void ProcessorStateManager::write_checkpoint(bool enforce) {
   if (!directory_ || options_.exactly_once) return;
   state::ChangelogOffsets offsets;
   for (const Changelog& c : changelogs_) {
-    if (!stores_.at(c.store)->persistent) continue;
+    if (!stores_.at(c.store)->builder.is_persistent()) continue;
     auto it = changelog_offsets_.find({c.topic, c.partition});
     if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
   }
@@ -253,12 +218,12 @@ void ProcessorStateManager::write_checkpoint(bool enforce) {
 }
 
 void ProcessorStateManager::close(bool clean) {
-  if (clean) {
-    for (auto& [name, s] : stores_) (s->top ? s->top.get() : s->bottom)->close();
-  } else {
-    // Unflushed cache entries are dropped: the inputs that produced them are
-    // not committed and will be processed again.
-    for (auto& [name, s] : stores_) s->bottom->close();
+  for (auto& [name, s] : stores_) {
+    state::KeyValueBytesStore& store = s->top ? *s->top : *s->opened;
+    // Unflushed cache entries and staged writes are dropped: the inputs that
+    // produced them are not committed and will be processed again.
+    if (!clean) store.discard();
+    store.close();
   }
   stores_.clear();
   directory_.reset();

@@ -1,6 +1,7 @@
-// ProcessorStateManager: the state of one task — its store stacks, opened from
-// the topology's store definitions (bottom store, then changelogging, then
-// caching, each a wrapper added when the definition asks for it), the changelog
+// ProcessorStateManager: the state of one task — its store stacks, made by a
+// state::KeyValueStoreBuilder from the topology's store definitions (bottom
+// store, then changelogging, then caching, each a layer the builder adds when
+// the definition asks for it), the changelog
 // offsets the local stores hold, and making them durable: a checkpoint file
 // (at-least-once) or the staged writes of transactional stores, applied with
 // their offsets (exactly-once). The ChangelogReader restores through it.
@@ -88,8 +89,6 @@ class ProcessorStateManager {
 
   // Wipes stores written under the other guarantee (or an unknown one).
   void check_guarantee_of_directory();
-  std::unique_ptr<state::KeyValueBytesStore> open_bottom(StoreStack& s, const std::string& name);
-  void wrap(StoreStack& s, std::unique_ptr<state::KeyValueBytesStore> store);
 
   TaskId id_;
   std::string id_str_;
