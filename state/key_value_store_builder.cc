@@ -3,6 +3,7 @@
 #include "state/caching_store.h"
 #include "state/changelogging_store.h"
 #include "state/in_memory_store.h"
+#include "state/metered_store.h"
 #include "state/rocksdb_store.h"
 #include "state/transactional_rocksdb_store.h"
 
@@ -20,6 +21,7 @@ std::unique_ptr<KeyValueBytesStore> KeyValueStoreBuilder::stack(
   if (cache_ && cache_->enabled()) {
     store = std::make_unique<CachingStore>(std::move(store), *cache_, *time_);
   }
+  if (registry_) store = std::make_unique<MeteredStore>(std::move(store), *registry_, tags_);
   return store;
 }
 

@@ -1,7 +1,7 @@
 // KeyValueStoreBuilder: how a task's key-value store is made — the bottom
 // store (RocksDB; RocksDB staging writes until commit, for exactly-once; or
 // memory), then each wrapper asked for, stacked in Kafka Streams' order:
-// Caching(Changelogging(bottom)). Every feature of a store is a layer the
+// Metered(Caching(Changelogging(bottom))). Every feature of a store is a layer the
 // builder adds, never a flag inside a store.
 //
 // Two steps, because opening RocksDB files is slow and may run on a helper
@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "brook/metrics.h"
 #include "state/key_value_bytes_store.h"
 #include "state/rocksdb_resources.h"
 #include "state/thread_cache.h"
@@ -47,6 +48,13 @@ class KeyValueStoreBuilder {
     return *this;
   }
 
+  // Outermost: every operation counted and timed in `registry`, with `tags`.
+  KeyValueStoreBuilder& metered(MetricsRegistry& registry, MetricTags tags) {
+    registry_ = &registry;
+    tags_ = std::move(tags);
+    return *this;
+  }
+
   const std::string& name() const { return name_; }
   bool is_persistent() const { return resources_ != nullptr; }
 
@@ -63,6 +71,8 @@ class KeyValueStoreBuilder {
   ChangelogWriter* writer_ = nullptr;
   ThreadCache* cache_ = nullptr;
   RecordTime* time_ = nullptr;
+  MetricsRegistry* registry_ = nullptr;
+  MetricTags tags_;
 };
 
 }  // namespace brook::state

@@ -87,6 +87,8 @@ const std::vector<StreamsConfig::KeyInfo>& StreamsConfig::known_keys() {
       {"log.level", "info", "debug | info | warn | error (brook's log, on stderr)"},
       {"task.timeout.ms", "300000",
        "how long a task may keep failing (commits, offset lookups) before its thread fails"},
+      {"metrics.recording.level", "INFO",
+       "INFO | DEBUG: DEBUG also times every task's processing and every store operation"},
       {"max.task.idle.ms", "0",
        "a task reading several partitions waits this long for an empty one before processing "
        "the others (0: only while its records may be on their way; -1: never)"},
@@ -203,6 +205,11 @@ Status StreamsConfig::validate() const {
         return Status::error("invalid value for 'stop.at.end': '" + value +
                              "' (expected true or false)");
       }
+    } else if (key == "metrics.recording.level") {
+      if (value != "INFO" && value != "DEBUG" && value != "TRACE") {
+        return Status::error("invalid value for 'metrics.recording.level': '" + value +
+                             "' (expected INFO, DEBUG or TRACE)");
+      }
     } else if (key == "log.level") {
       if (value != "debug" && value != "info" && value != "warn" && value != "error") {
         return Status::error("invalid value for 'log.level': '" + value +
@@ -260,6 +267,11 @@ bool StreamsConfig::fail_on_deserialization_error() const {
 }
 std::string StreamsConfig::dead_letter_topic() const {
   return get("errors.dead.letter.queue.topic.name").value_or("");
+}
+RecordingLevel StreamsConfig::metrics_recording_level() const {
+  // TRACE records what DEBUG does: brook has no finer sensors.
+  return get("metrics.recording.level").value_or("INFO") == "INFO" ? RecordingLevel::kInfo
+                                                                   : RecordingLevel::kDebug;
 }
 bool StreamsConfig::stop_at_end() const { return get("stop.at.end").value_or("false") == "true"; }
 int StreamsConfig::replication_factor() const {

@@ -260,6 +260,7 @@ Status KafkaStreams::Impl::prepare() {
       static_cast<size_t>(rt.config.rocksdb_memory_budget_bytes()),
       [](std::string_view line) { log::warn("rocksdb: {}", line); });
   rt.rocksdb = rocksdb.get();
+  metrics.recording_level = rt.config.metrics_recording_level();
   metrics.rocksdb_block_cache_capacity_bytes =
       static_cast<int64_t>(rocksdb->block_cache()->GetCapacity());
   std::error_code ec;
@@ -436,7 +437,9 @@ std::string KafkaStreams::error() const {
   return impl_->error;
 }
 
-std::map<std::string, int64_t> KafkaStreams::metrics() const { return impl_->metrics.snapshot(); }
+std::map<std::string, int64_t> KafkaStreams::metrics() const {
+  return impl_->metrics.snapshot_with_sensors();
+}
 
 const Topology& KafkaStreams::topology() const { return impl_->topology; }
 

@@ -46,7 +46,7 @@ ProcessorStateManager::ProcessorStateManager(TaskId id, const Topology& topology
                                              std::unique_ptr<state::TaskDirectory> directory,
                                              const state::RocksDbResources* rocksdb,
                                              state::ThreadCache& cache,
-                                             state::RecordTime& record_time)
+                                             state::RecordTime& record_time, Metrics& metrics)
     : id_(id),
       id_str_(id.str()),
       topology_(topology),
@@ -55,7 +55,8 @@ ProcessorStateManager::ProcessorStateManager(TaskId id, const Topology& topology
       directory_(std::move(directory)),
       rocksdb_(rocksdb),
       cache_(cache),
-      record_time_(record_time) {}
+      record_time_(record_time),
+      metrics_(metrics) {}
 
 ProcessorStateManager::~ProcessorStateManager() = default;
 
@@ -142,6 +143,9 @@ void ProcessorStateManager::initialize(RecordCollector& collector) {
       }
     }
     if (stack->def->caching) stack->builder.cached(cache_, record_time_);
+    if (metrics_.recording_level == RecordingLevel::kDebug) {
+      stack->builder.metered(metrics_.registry, {{"task-id", id_str_}, {"store-name", name}});
+    }
     stack->top = stack->builder.stack(std::move(stack->opened));
   }
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "brook/metrics.h"
 #include "brook/topic_partition.h"
 #include "brook/topology.h"
 #include "engine/runtime/record_collector.h"
@@ -43,7 +44,7 @@ class ProcessorStateManager {
                         const std::vector<std::string>& store_names, const TaskOptions& options,
                         std::unique_ptr<state::TaskDirectory> directory,
                         const state::RocksDbResources* rocksdb, state::ThreadCache& cache,
-                        state::RecordTime& record_time);
+                        state::RecordTime& record_time, Metrics& metrics);
   ~ProcessorStateManager();
 
   // Opens the bottom stores (RocksDB files, the slow part). Throws on failure.
@@ -99,6 +100,7 @@ class ProcessorStateManager {
   const state::RocksDbResources* rocksdb_;
   state::ThreadCache& cache_;
   state::RecordTime& record_time_;
+  Metrics& metrics_;
 
   std::map<std::string, std::unique_ptr<StoreStack>> stores_;
   std::vector<Changelog> changelogs_;

@@ -17,7 +17,11 @@ StreamTask::StreamTask(TaskId id, const Topology& topology,
       collector_(collector),
       metrics_(metrics),
       state_(id, topology, subtopology.stores, options_, std::move(directory), rocksdb, cache,
-             record_time_) {}
+             record_time_, metrics) {
+  if (metrics.recording_level == RecordingLevel::kDebug) {
+    process_sensor_ = &metrics.registry.sensor("process", {{"task-id", id_str_}});
+  }
+}
 
 StreamTask::~StreamTask() {
   if (!closed_) close(false);
@@ -63,7 +67,15 @@ void StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
                       .count();
   }
   if (r.timestamp > stream_time_) stream_time_ = r.timestamp;
-  source->process_raw(r);
+  if (process_sensor_) {
+    auto start = std::chrono::steady_clock::now();
+    source->process_raw(r);
+    process_sensor_->record_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count());
+  } else {
+    source->process_raw(r);
+  }
   has_metadata_ = false;
   metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
 }
@@ -129,6 +141,8 @@ void StreamTask::close(bool clean) {
   for (auto& node : nodes_) node->close();
   state_.close(clean);
   nodes_.clear();
+  // The task's and its stores' sensors go with it.
+  metrics_.registry.remove({{"task-id", id_str_}});
 }
 
 }  // namespace brook

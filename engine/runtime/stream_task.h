@@ -131,6 +131,7 @@ class StreamTask final : public TaskContext {
   RecordMetadata metadata_;
   bool has_metadata_ = false;
   bool commit_requested_ = false;
+  Sensor* process_sensor_ = nullptr;  // metrics.recording.level=DEBUG only
   bool closed_ = false;
   log::RateLimiter error_log_{std::chrono::seconds(10)};
 };

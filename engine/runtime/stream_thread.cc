@@ -96,6 +96,7 @@ Status StreamThread::init() {
   RecordCollector& collector = *this;
   creator_ = std::make_unique<TaskCreator>(rt_, collector, *cache_);
   tasks_ = std::make_unique<TaskManager>(cfg.max_task_idle_ms(), reader_.get());
+  commit_sensor_ = &rt_.metrics->registry.sensor("commit", {{"thread-id", client_id_}});
   return Status::ok();
 }
 
@@ -338,9 +339,12 @@ void StreamThread::on_lost() {
 
 void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
   if (tasks_->empty()) return;
+  auto start = std::chrono::steady_clock::now();
   if (tasks_->commit(*this, enforce_checkpoints)) {
     last_commit_ = std::chrono::steady_clock::now();
     rt_.metrics->commit_total.fetch_add(1);
+    commit_sensor_->record_ns(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(last_commit_ - start).count());
     return;
   }
   recover(txn_error_, txn_message_, revoking);

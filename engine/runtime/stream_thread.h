@@ -128,6 +128,7 @@ class StreamThread final : private GroupConsumer::Listener,
   // Since when commits have failed without one succeeding (exactly-once).
   std::optional<std::chrono::steady_clock::time_point> failing_since_;
   std::chrono::steady_clock::time_point last_commit_;
+  Sensor* commit_sensor_ = nullptr;  // commits and their latency
   std::chrono::steady_clock::time_point last_bounded_check_;
 
   std::thread thread_;

@@ -19,6 +19,7 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     options_.fail_on_deserialization_error = config_.fail_on_deserialization_error();
     options_.dead_letter_topic = config_.dead_letter_topic();
     commit_every_record_ = !config_.contains("commit.interval.ms");
+    metrics_.recording_level = config_.metrics_recording_level();
     cache_ = std::make_unique<state::ThreadCache>(
         static_cast<size_t>(config_.cache_max_bytes_buffering()));
     subtopologies_ = topology_.subtopologies();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "brook/metrics.h"
 #include "brook/status.h"
 
 namespace brook {
@@ -57,6 +58,7 @@ class StreamsConfig {
   bool fail_on_deserialization_error() const;
   std::string dead_letter_topic() const;  // empty: none
   bool stop_at_end() const;
+  RecordingLevel metrics_recording_level() const;
   int replication_factor() const;
   // librdkafka properties for the consumer and the producer (pass-throughs).
   std::map<std::string, std::string> client_properties(bool consumer) const;
