@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,21 @@ KeyValue(K, V) -> KeyValue<K, V>;
 template <class V>
 struct Change {
   std::optional<V> new_value;
+};
+
+// Where a record came from; absent for records forwarded from a cache flush.
+struct RecordMetadata {
+  std::string_view topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+// Uses the Kafka record's own timestamp.
+struct RecordTimestamp {
+  template <class K, class V>
+  int64_t operator()(const K&, const V&, int64_t record_timestamp) const {
+    return record_timestamp;
+  }
 };
 
 }  // namespace brook

@@ -15,6 +15,8 @@
 
 #include "brook/processor.h"
 #include "brook/serde.h"
+#include "engine/api/processor_node.h"
+#include "engine/api/source_sink_nodes.h"
 
 namespace brook {
 
@@ -22,81 +24,6 @@ namespace brook {
 class TopologyError : public std::logic_error {
  public:
   using std::logic_error::logic_error;
-};
-
-// Uses the Kafka record's own timestamp.
-struct RecordTimestamp {
-  template <class K, class V>
-  int64_t operator()(const K&, const V&, int64_t record_timestamp) const {
-    return record_timestamp;
-  }
-};
-
-// Reads its topics' records with the serdes KS and VS.
-template <class K, class V, class Extractor = RecordTimestamp, class KS = Serde<K>,
-          class VS = Serde<V>>
-class SourceNode final : public SourceNodeBase, public Emitter<K, V> {
- public:
-  SourceNode(std::string name, Extractor extractor)
-      : SourceNodeBase(std::move(name)), extractor_(std::move(extractor)) {}
-
-  void process_raw(const RawRecord& raw) override {
-    if (!KS::deserialize(raw.key, raw.key_size, record_.key)) {
-      task().on_deserialization_error(raw, "key");
-      return;
-    }
-    if (!VS::deserialize(raw.value, raw.value_size, record_.value)) {
-      task().on_deserialization_error(raw, "value");
-      return;
-    }
-    record_.timestamp = extractor_(record_.key, record_.value, raw.timestamp);
-    if (record_.timestamp < 0) {
-      task().on_dropped_record(name(), "negative timestamp");
-      return;
-    }
-    if (raw.headers) {
-      record_.headers = *raw.headers;
-    } else if (!record_.headers.empty()) {
-      record_.headers.clear();
-    }
-    task().record_time().timestamp = record_.timestamp;
-    this->forward(record_);
-  }
-
- private:
-  Extractor extractor_;
-  Record<K, V> record_;  // reused, so strings keep their capacity
-};
-
-// Writes records with the serdes KS and VS.
-template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
-class SinkNode final : public NodeBase, public Input<K, V> {
- public:
-  SinkNode(std::string name, std::string topic, bool internal)
-      : NodeBase(std::move(name)), topic_(std::move(topic)), internal_(internal) {}
-
-  void init(TaskContext& task) override {
-    NodeBase::init(task);
-    resolved_ = task.resolve_topic(topic_, internal_);
-  }
-  void process(const Record<K, V>& r) override {
-    OutgoingRecord out{resolved_, std::nullopt, std::nullopt, r.timestamp, &r.headers};
-    if (!serde_is_null(r.key)) {
-      KS::serialize(r.key, key_);
-      out.key = key_;
-    }
-    if (!serde_is_null(r.value)) {
-      VS::serialize(r.value, value_);
-      out.value = value_;
-    }
-    task().send(out);
-  }
-
- private:
-  std::string topic_;
-  bool internal_;
-  std::string resolved_;
-  std::string key_, value_;  // reused buffers
 };
 
 class Topology {
