@@ -17,7 +17,8 @@ namespace {
 std::vector<std::string> purchases(int n) {
   brook::demo::SalesModel model(5, 1669907853000000);
   std::vector<std::string> out;
-  for (int i = 0; i < n; ++i) out.push_back(brook::demo::SalesModel::purchase_json(model.next_purchase(1000)));
+  for (int i = 0; i < n; ++i)
+    out.push_back(brook::demo::SalesModel::purchase_json(model.next_purchase(1000)));
   return out;
 }
 
@@ -36,7 +37,8 @@ void BM_JsonParsePurchase(benchmark::State& state) {
 BENCHMARK(BM_JsonParsePurchase);
 
 void BM_JsonWriteRunningTotal(benchmark::State& state) {
-  brook::demo::RunningTotal t{"2022-12-01 15:17:33.263040", "SC01", 12345, 23456, brook::Cents{9876543}};
+  brook::demo::RunningTotal t{"2022-12-01 15:17:33.263040", "SC01", 12345, 23456,
+                              brook::Cents{9876543}};
   std::string out;
   for (auto _ : state) {
     brook::Serde<brook::demo::RunningTotal>::serialize(t, out);
@@ -164,7 +166,8 @@ void BM_RocksDbStorePut(benchmark::State& state) {
 BENCHMARK(BM_RocksDbStorePut);
 
 void BM_RocksDbStoreGet(benchmark::State& state) {
-  auto dir = std::filesystem::temp_directory_path() / ("brook-micro-get-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("brook-micro-get-" + std::to_string(::getpid()));
   brook::state::RocksDbResources resources;
   {
     brook::state::RocksDbStore store("s", dir.string(), resources);

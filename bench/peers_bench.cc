@@ -92,8 +92,8 @@ void preload(const Options& o) {
     while (rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(o.input.c_str()),
                              RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % o.partitions)),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_VALUE(v.data(), v.size()), RD_KAFKA_V_END) ==
-           RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                             RD_KAFKA_V_VALUE(v.data(), v.size()),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk.get(), 10);
     }
   }
@@ -102,8 +102,8 @@ void preload(const Options& o) {
 
 struct Result {
   double to_running = -1, to_first_output = -1, to_done = -1;
-  double throughput = 0;       // input records per second from RUNNING to done
-  double cpu_s_per_m = 0;      // CPU seconds per million input records
+  double throughput = 0;   // input records per second from RUNNING to done
+  double cpu_s_per_m = 0;  // CPU seconds per million input records
   double peak_rss_mb = 0;
   std::string failure;
 };
@@ -116,12 +116,12 @@ class OutputWatch {
   OutputWatch(const Options& o, const std::string& topic, bool read_committed, bool totals)
       : records_(o.records), totals_(totals) {
     brook::kafka::Conf conf;
-    check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap},
-                                   {"group.id", "brook-bench-peers-watch"},
-                                   {"enable.auto.commit", "false"},
-                                   {"isolation.level",
-                                    read_committed ? "read_committed" : "read_uncommitted"}},
-                                  &conf));
+    check(brook::kafka::make_conf(
+        {{"bootstrap.servers", o.bootstrap},
+         {"group.id", "brook-bench-peers-watch"},
+         {"enable.auto.commit", "false"},
+         {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}},
+        &conf));
     check(brook::kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk_));
     brook::kafka::PartitionList list(rd_kafka_topic_partition_list_new(o.partitions));
     for (int p = 0; p < o.partitions; ++p) {
@@ -255,15 +255,32 @@ std::vector<std::string> command(const Options& o, const std::string& name, bool
                                  const std::string& id, const std::string& output, int commit_ms) {
   std::string guarantee = eos ? "exactly_once_v2" : "at_least_once";
   std::string state = o.work + "/" + id;
-  std::vector<std::string> common = {"--bootstrap-servers", o.bootstrap,   "--application-id",
-                                     id,                    "--input-topic", o.input,
-                                     "--output-topic",      output,          "--processing-guarantee",
-                                     guarantee,             "--commit-interval-ms",
-                                     std::to_string(commit_ms), "--state-dir", state};
+  std::vector<std::string> common = {"--bootstrap-servers",
+                                     o.bootstrap,
+                                     "--application-id",
+                                     id,
+                                     "--input-topic",
+                                     o.input,
+                                     "--output-topic",
+                                     output,
+                                     "--processing-guarantee",
+                                     guarantee,
+                                     "--commit-interval-ms",
+                                     std::to_string(commit_ms),
+                                     "--state-dir",
+                                     state};
   std::vector<std::string> argv;
   if (name == "raw pipe") {
-    argv = {o.raw_pipe_bin, "--bootstrap-servers", o.bootstrap, "--input-topic", o.input,
-            "--output-topic", output, "--group", id, "--commit-interval-ms",
+    argv = {o.raw_pipe_bin,
+            "--bootstrap-servers",
+            o.bootstrap,
+            "--input-topic",
+            o.input,
+            "--output-topic",
+            output,
+            "--group",
+            id,
+            "--commit-interval-ms",
             std::to_string(commit_ms)};
     if (eos) argv.push_back("--transactional");
     return argv;
@@ -337,10 +354,8 @@ int main(int argc, char** argv) {
     std::istringstream in(cli.get("guarantees").value_or("at_least_once,exactly_once_v2"));
     for (std::string g; std::getline(in, g, ',');) guarantees.push_back(g);
   }
-  std::vector<Contender> contenders = {{"raw pipe", false},
-                                       {"brook", true},
-                                       {"brook per record", true},
-                                       {"Kafka Streams", true}};
+  std::vector<Contender> contenders = {
+      {"raw pipe", false}, {"brook", true}, {"brook per record", true}, {"Kafka Streams", true}};
   if (auto only = cli.get("only")) {
     std::vector<Contender> kept;
     for (const Contender& c : contenders) {
@@ -366,8 +381,8 @@ int main(int argc, char** argv) {
       bool eos = guarantees[gi] == "exactly_once_v2";
       std::printf("\nround %d, %s, commit.interval.ms=%d, 1 stream thread\n", round + 1,
                   guarantees[gi].c_str(), commit_ms);
-      std::printf("  %-18s %10s %9s %10s %9s %9s %9s\n", "", "records/s", "CPU s/M",
-                  "peak RSS MB", "RUNNING", "1st out", "done");
+      std::printf("  %-18s %10s %9s %10s %9s %9s %9s\n", "", "records/s", "CPU s/M", "peak RSS MB",
+                  "RUNNING", "1st out", "done");
       // Alternate the order: no contender always runs first.
       std::vector<Contender> order = contenders;
       if ((gi + round) % 2) std::reverse(order.begin(), order.end());
@@ -418,7 +433,9 @@ int main(int argc, char** argv) {
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    return v.empty()      ? 0.0
+           : v.size() % 2 ? v[v.size() / 2]
+                          : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
   std::printf("\nmedians over %d rounds (range)\n", rounds);
   for (const auto& [key, v] : throughputs) {

@@ -95,8 +95,8 @@ void preload(const Options& o) {
     while (rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(o.input.c_str()),
                              RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % o.partitions)),
                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_VALUE(v.data(), v.size()), RD_KAFKA_V_END) ==
-           RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                             RD_KAFKA_V_VALUE(v.data(), v.size()),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk.get(), 10);
     }
   }
@@ -142,13 +142,18 @@ class RawLoop {
       : commit_interval_(std::chrono::milliseconds(
             std::stoll(o.commit_ms.empty() ? std::string("30000") : o.commit_ms))) {
     brook::kafka::Conf cconf;
-    check(brook::kafka::make_conf(
-        {{"bootstrap.servers", o.bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
-         {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
-         {"partition.assignment.strategy", "range"}, {"queued.min.messages", "100000"},
-         {"queued.max.messages.kbytes", "8192"}, {"fetch.max.bytes", "4194304"},
-         {"max.partition.fetch.bytes", "524288"}, {"session.timeout.ms", "6000"}},
-        &cconf));
+    check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap},
+                                   {"group.id", group},
+                                   {"auto.offset.reset", "earliest"},
+                                   {"enable.auto.commit", "false"},
+                                   {"enable.auto.offset.store", "false"},
+                                   {"partition.assignment.strategy", "range"},
+                                   {"queued.min.messages", "100000"},
+                                   {"queued.max.messages.kbytes", "8192"},
+                                   {"fetch.max.bytes", "4194304"},
+                                   {"max.partition.fetch.bytes", "524288"},
+                                   {"session.timeout.ms", "6000"}},
+                                  &cconf));
     char err[256];
     for (const auto& [k, v] : client_defaults(o, "consumer.")) {
       rd_kafka_conf_set(cconf.get(), k.c_str(), v.c_str(), err, sizeof err);
@@ -161,8 +166,10 @@ class RawLoop {
     if (brook::FetchWaker::needed()) waker_ = std::make_unique<brook::FetchWaker>(consumer_.get());
 
     brook::kafka::Conf pconf;
-    check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"linger.ms", "100"},
-                                   {"acks", "all"}, {"partitioner", "murmur2_random"},
+    check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap},
+                                   {"linger.ms", "100"},
+                                   {"acks", "all"},
+                                   {"partitioner", "murmur2_random"},
                                    {"compression.type", o.compression}},
                                   &pconf));
     for (const auto& [k, v] : client_defaults(o, "producer.")) {
@@ -170,13 +177,13 @@ class RawLoop {
     }
     rd_kafka_conf_set_opaque(pconf.get(), this);
     rd_kafka_conf_set_events(pconf.get(), RD_KAFKA_EVENT_DR);
-    rd_kafka_conf_set_background_event_cb(pconf.get(), [](rd_kafka_t*, rd_kafka_event_t* e,
-                                                          void* self) {
-      while (const rd_kafka_message_t* m = rd_kafka_event_message_next(e)) {
-        if (m->err) static_cast<RawLoop*>(self)->failed_.fetch_add(1);
-      }
-      rd_kafka_event_destroy(e);
-    });
+    rd_kafka_conf_set_background_event_cb(
+        pconf.get(), [](rd_kafka_t*, rd_kafka_event_t* e, void* self) {
+          while (const rd_kafka_message_t* m = rd_kafka_event_message_next(e)) {
+            if (m->err) static_cast<RawLoop*>(self)->failed_.fetch_add(1);
+          }
+          rd_kafka_event_destroy(e);
+        });
     check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(pconf), &producer_));
     rd_kafka_queue_t* main_queue = rd_kafka_queue_get_main(producer_.get());
     rd_kafka_queue_t* background = rd_kafka_queue_get_background(producer_.get());
@@ -205,12 +212,11 @@ class RawLoop {
   }
   void send(rd_kafka_topic_t* rkt, const void* key, size_t key_size, const void* value,
             size_t value_size) {
-    while (rd_kafka_producev(producer_.get(), RD_KAFKA_V_RKT(rkt),
-                             RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_KEY(key, key_size),
-                             RD_KAFKA_V_VALUE(const_cast<void*>(value), value_size),
-                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+    while (rd_kafka_producev(
+               producer_.get(), RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+               RD_KAFKA_V_VALUE(const_cast<void*>(value), value_size),
+               RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_flush(producer_.get(), 10);  // deliveries, on the background thread, make room
     }
   }
@@ -423,7 +429,8 @@ double run_brook(const Options& o, brook::Topology topology, const std::string& 
                                " (the local Kafka keeps 5 MiB per partition: fewer records, or "
                                "more partitions)"));
   }
-  return std::chrono::duration<double>(end - Clock::time_point(Clock::duration(running_at.load()))).count();
+  return std::chrono::duration<double>(end - Clock::time_point(Clock::duration(running_at.load())))
+      .count();
 }
 
 double run_brook(const Options& o, brook::Topology topology, const std::string& app,
@@ -495,7 +502,8 @@ struct Produced {
 
 Produced produced(const Options& o, const std::string& output, const std::string& app) {
   brook::kafka::Conf conf;
-  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap}, {"group.id", "bench-reader"},
+  check(brook::kafka::make_conf({{"bootstrap.servers", o.bootstrap},
+                                 {"group.id", "bench-reader"},
                                  {"enable.auto.commit", "false"}},
                                 &conf));
   brook::kafka::Handle rk;
@@ -580,7 +588,8 @@ int main(int argc, char** argv) {
   // 10 ms at a time: else some output partitions outgrow the local Kafka's
   // 5 MiB and lose their oldest records before they are counted.
   o.properties.emplace_back("producer.sticky.partitioning.linger.ms", "0");
-  for (const std::string& kv : cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
+  for (const std::string& kv :
+       cli.all("property")) {  // consumer.X / producer.X apply to all pipelines
     size_t eq = kv.find('=');
     if (eq == std::string::npos) check(brook::Status::error("--property takes KEY=VALUE"));
     o.properties.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
@@ -622,7 +631,8 @@ int main(int argc, char** argv) {
       o.properties.emplace_back("processing.guarantee", "exactly_once_v2");
       double eos = run_totals(o, "bench-eos-" + suffix, "bench.eos.out." + suffix, true);
       o.properties.pop_back();
-      std::fprintf(stderr, "round %d: at_least_once %.3f s, exactly_once_v2 %.3f s\n", r, alos, eos);
+      std::fprintf(stderr, "round %d: at_least_once %.3f s, exactly_once_v2 %.3f s\n", r, alos,
+                   eos);
       alos_times.push_back(alos);
       eos_times.push_back(eos);
       ratios.push_back(alos / eos);
@@ -631,8 +641,10 @@ int main(int argc, char** argv) {
     std::printf("running totals, commit.interval.ms=100, records=%lld partitions=%d rounds=%d\n",
                 static_cast<long long>(o.records), o.partitions, rounds);
     std::printf("at_least_once    %10.0f records/s (median)\n", o.records / median(alos_times));
-    std::printf("exactly_once_v2  %10.0f records/s (median)   ratio %.2f (median of rounds; target >= 0.90)\n",
-                o.records / median(eos_times), median(ratios));
+    std::printf(
+        "exactly_once_v2  %10.0f records/s (median)   ratio %.2f (median of rounds; target >= "
+        "0.90)\n",
+        o.records / median(eos_times), median(ratios));
     return 0;
   }
   std::string only = cli.get("only").value_or("");
@@ -702,12 +714,12 @@ int main(int argc, char** argv) {
     }
   }
   std::filesystem::remove_all(o.state_dir);
-  std::printf("records=%lld partitions=%d rounds=%d commit.interval.ms=%s (medians over rounds; "
-              "ratio = median of each round's reference time / this time, with its range)\n",
-              static_cast<long long>(o.records), o.partitions, rounds,
-              o.commit_ms.empty() ? "30000" : o.commit_ms.c_str());
-  std::printf("%-34s %12s %-18s %10s %8s\n", "pipeline", "input rec/s", "ratio", "produced",
-              "MB");
+  std::printf(
+      "records=%lld partitions=%d rounds=%d commit.interval.ms=%s (medians over rounds; "
+      "ratio = median of each round's reference time / this time, with its range)\n",
+      static_cast<long long>(o.records), o.partitions, rounds,
+      o.commit_ms.empty() ? "30000" : o.commit_ms.c_str());
+  std::printf("%-34s %12s %-18s %10s %8s\n", "pipeline", "input rec/s", "ratio", "produced", "MB");
   for (Pipeline& p : pipelines) {
     if (p.seconds.empty()) continue;
     char ratio[64] = "";

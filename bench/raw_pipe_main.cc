@@ -70,14 +70,18 @@ int main(int argc, char** argv) {
 
   Positions positions;
   brook::kafka::Conf cconf;
-  check(brook::kafka::make_conf(
-      {{"bootstrap.servers", bootstrap}, {"group.id", group}, {"auto.offset.reset", "earliest"},
-       {"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"},
-       {"partition.assignment.strategy", "range"}, {"queued.min.messages", "100000"},
-       {"queued.max.messages.kbytes", "8192"}, {"fetch.max.bytes", "4194304"},
-       {"max.partition.fetch.bytes", "524288"},
-       {"isolation.level", txn ? "read_committed" : "read_uncommitted"}},
-      &cconf));
+  check(brook::kafka::make_conf({{"bootstrap.servers", bootstrap},
+                                 {"group.id", group},
+                                 {"auto.offset.reset", "earliest"},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.auto.offset.store", "false"},
+                                 {"partition.assignment.strategy", "range"},
+                                 {"queued.min.messages", "100000"},
+                                 {"queued.max.messages.kbytes", "8192"},
+                                 {"fetch.max.bytes", "4194304"},
+                                 {"max.partition.fetch.bytes", "524288"},
+                                 {"isolation.level", txn ? "read_committed" : "read_uncommitted"}},
+                                &cconf));
   rd_kafka_conf_set_opaque(cconf.get(), &positions);
   rd_kafka_conf_set_rebalance_cb(cconf.get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                                  rd_kafka_topic_partition_list_t* parts, void* op) {
@@ -111,7 +115,9 @@ int main(int argc, char** argv) {
   bool draining_backlog = false;
 
   std::map<std::string, std::string> pprops = {
-      {"bootstrap.servers", bootstrap}, {"acks", "all"}, {"partitioner", "murmur2_random"},
+      {"bootstrap.servers", bootstrap},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
       {"linger.ms", std::to_string(std::min(commit_ms / 10, 100))}};
   if (txn) {
     pprops["transactional.id"] = group + "-raw-pipe";
@@ -135,7 +141,8 @@ int main(int argc, char** argv) {
   rd_kafka_queue_destroy(background);
   rd_kafka_queue_destroy(main_queue);
   if (txn) check(rd_kafka_init_transactions(producer.get(), 60000), "init_transactions");
-  rd_kafka_topic_t* out = rd_kafka_topic_new(producer.get(), cli.get("output-topic")->c_str(), nullptr);
+  rd_kafka_topic_t* out =
+      rd_kafka_topic_new(producer.get(), cli.get("output-topic")->c_str(), nullptr);
 
   brook::kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), cli.get("input-topic")->c_str(),
@@ -145,8 +152,8 @@ int main(int argc, char** argv) {
   bool in_txn = false, uncommitted = false;
   auto commit = [&] {
     if (!uncommitted) return;
-    brook::kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(
-        static_cast<int>(positions.next.size())));
+    brook::kafka::PartitionList offsets(
+        rd_kafka_topic_partition_list_new(static_cast<int>(positions.next.size())));
     for (const auto& [tp, next] : positions.next) {
       rd_kafka_topic_partition_list_add(offsets.get(), tp.first.c_str(), tp.second)->offset = next;
     }
@@ -184,12 +191,11 @@ int main(int argc, char** argv) {
         check(rd_kafka_begin_transaction(producer.get()), "begin_transaction");
         in_txn = true;
       }
-      while (rd_kafka_producev(producer.get(), RD_KAFKA_V_RKT(out),
-                               RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
-                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                               RD_KAFKA_V_KEY(m->key, m->key_len),
-                               RD_KAFKA_V_VALUE(m->payload, m->len),
-                               RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      while (rd_kafka_producev(
+                 producer.get(), RD_KAFKA_V_RKT(out), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(m->key, m->key_len),
+                 RD_KAFKA_V_VALUE(m->payload, m->len),
+                 RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_flush(producer.get(), 10);
       }
       positions.next[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;

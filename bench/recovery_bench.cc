@@ -81,8 +81,10 @@ int worker(const Setup& x) {
 
 brook::kafka::Handle producer(const std::string& bootstrap) {
   brook::kafka::Conf conf;
-  check(brook::kafka::make_conf({{"bootstrap.servers", bootstrap}, {"linger.ms", "20"},
-                                 {"partitioner", "murmur2_random"}, {"compression.type", "lz4"}},
+  check(brook::kafka::make_conf({{"bootstrap.servers", bootstrap},
+                                 {"linger.ms", "20"},
+                                 {"partitioner", "murmur2_random"},
+                                 {"compression.type", "lz4"}},
                                 &conf));
   brook::kafka::Handle rk;
   check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk));
@@ -104,8 +106,8 @@ void produce_keys(const std::string& bootstrap, const std::string& topic, int64_
     while (rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
                              RD_KAFKA_V_KEY(key.data(), key.size()),
                              RD_KAFKA_V_VALUE(const_cast<char*>("1"), 1),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) ==
-           RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk.get(), 10);
     }
   }
@@ -116,8 +118,10 @@ void produce_keys(const std::string& bootstrap, const std::string& topic, int64_
 std::unordered_map<std::string, int64_t> read_counts(const std::string& bootstrap,
                                                      const std::string& topic, int partitions) {
   brook::kafka::Conf conf;
-  check(brook::kafka::make_conf({{"bootstrap.servers", bootstrap}, {"group.id", "recovery-check"},
-                                 {"enable.auto.commit", "false"}, {"enable.partition.eof", "true"},
+  check(brook::kafka::make_conf({{"bootstrap.servers", bootstrap},
+                                 {"group.id", "recovery-check"},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.partition.eof", "true"},
                                  {"isolation.level", "read_committed"}},
                                 &conf));
   brook::kafka::Handle rk;
@@ -185,7 +189,8 @@ Worker start_worker(const char* self, const Setup& x) {
   if (w.pid == 0) {
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
-    std::string arg = x.bootstrap + "," + x.state_dir + "," + x.input + "," + x.output + "," + x.app;
+    std::string arg =
+        x.bootstrap + "," + x.state_dir + "," + x.input + "," + x.output + "," + x.app;
     execl("/proc/self/exe", self, "--worker", arg.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -319,16 +324,18 @@ int main(int argc, char** argv) {
   check_counts(x, partitions, keys, updates);
   std::filesystem::remove_all(x.state_dir);
 
-  std::printf("stores hold %lld keys over %d partitions (exactly_once_v2, %s); both restarts "
-              "follow a SIGKILL, and both counted every key exactly\n",
-              static_cast<long long>(keys), partitions, kafka ? "local Kafka" : x.bootstrap.c_str());
+  std::printf(
+      "stores hold %lld keys over %d partitions (exactly_once_v2, %s); both restarts "
+      "follow a SIGKILL, and both counted every key exactly\n",
+      static_cast<long long>(keys), partitions, kafka ? "local Kafka" : x.bootstrap.c_str());
   std::printf("stores on disk : %6.2f s to RUNNING, %6lld ms restoring, %9lld records restored\n",
               with_stores.to_running_s, static_cast<long long>(with_stores.restore_ms),
               static_cast<long long>(with_stores.restored));
   std::printf("no stores      : %6.2f s to RUNNING, %6lld ms restoring, %9lld records restored\n",
               without.to_running_s, static_cast<long long>(without.restore_ms),
               static_cast<long long>(without.restored));
-  std::printf("(time to RUNNING includes joining the group, where the killed member still is "
-              "until its 6 s session expires)\n");
+  std::printf(
+      "(time to RUNNING includes joining the group, where the killed member still is "
+      "until its 6 s session expires)\n");
   return 0;
 }

@@ -22,9 +22,8 @@ decltype(auto) call_value_fn(F& f, const K& key, const V& value) {
 }
 
 template <class F, class K, class V>
-using value_fn_result_t =
-    std::remove_cvref_t<decltype(call_value_fn(std::declval<F&>(), std::declval<const K&>(),
-                                               std::declval<const V&>()))>;
+using value_fn_result_t = std::remove_cvref_t<decltype(call_value_fn(
+    std::declval<F&>(), std::declval<const K&>(), std::declval<const V&>()))>;
 
 template <class K, class V, class K2, class V2, class F>
 class KStreamMap final : public NodeBase, public Input<K, V>, public Emitter<K2, V2> {

@@ -6,7 +6,9 @@
 #   3. the same integration tests on a real Apache Kafka, with the tests only a
 #      real broker can pass (transactions, fencing, topic configs, compaction):
 #      the broker in BROOK_TEST_BOOTSTRAP_SERVERS, else one scripts/kafka.sh starts;
-#   4. broker failures on three-broker clusters the tests start themselves.
+#   4. broker failures on three-broker clusters the tests start themselves;
+# after checking the formatting (scripts/format.sh --check) and building an
+# application outside the tree against the installed package (a unit test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,9 @@ if ! sed -n '/^```cpp$/,/^```$/p' README.md | sed '1d;$d' | diff -q - <(tail -n 
   echo "test.sh: README example and apps/example/main.cc differ" >&2
   exit 1
 fi
+
+# Formatting (.clang-format) is part of the build: a file that differs fails.
+scripts/format.sh --check
 
 BUILD_DIR=${BUILD_DIR:-build}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/brook-ccache}

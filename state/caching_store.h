@@ -103,9 +103,9 @@ class CachingStore final : public KeyValueBytesStore {
 
  private:
   struct Entry {
-    std::optional<std::string> value;  // the bytes; nullopt (and no object): deleted
+    std::optional<std::string> value;      // the bytes; nullopt (and no object): deleted
     std::unique_ptr<CachedObject> object;  // the value deserialized, if written so
-    bool stale = false;  // `object` is newer than `value`
+    bool stale = false;                    // `object` is newer than `value`
     int64_t timestamp = 0;
     bool dirty = false;
     std::list<std::string>::iterator lru;  // position in lru_ (front = oldest)

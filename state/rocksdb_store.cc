@@ -8,9 +8,7 @@
 #include <filesystem>
 
 namespace brook::state {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 void check(const rocksdb::Status& s, const std::string& store, const char* what) {
   if (!s.ok()) {
@@ -38,7 +36,8 @@ rocksdb::Options RocksDbStore::options(const RocksDbResources& resources) {
   options.write_buffer_manager = resources.write_buffer_manager();
   // Memtables are sized from the shared budget, and their arena blocks kept
   // small, so that many stores (one per task) fit a small budget.
-  options.write_buffer_size = std::clamp<size_t>(resources.budget_bytes() / 8, 256u << 10, 8u << 20);
+  options.write_buffer_size =
+      std::clamp<size_t>(resources.budget_bytes() / 8, 256u << 10, 8u << 20);
   options.arena_block_size = 64u << 10;
   options.max_write_buffer_number = 2;
   options.max_open_files = -1;
@@ -71,7 +70,9 @@ void RocksDbStore::wipe() {
   close();
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
-  if (ec) throw StateStoreError("state store '" + name_ + "': cannot delete " + path_ + ": " + ec.message());
+  if (ec)
+    throw StateStoreError("state store '" + name_ + "': cannot delete " + path_ + ": " +
+                          ec.message());
   open();
 }
 

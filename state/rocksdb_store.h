@@ -15,7 +15,7 @@
 namespace rocksdb {
 class DB;
 class Status;
-}
+}  // namespace rocksdb
 
 namespace brook::state {
 

@@ -31,7 +31,9 @@ void TransactionalRocksDbStore::wipe() {
   close();
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
-  if (ec) throw StateStoreError("state store '" + name_ + "': cannot delete " + path_ + ": " + ec.message());
+  if (ec)
+    throw StateStoreError("state store '" + name_ + "': cannot delete " + path_ + ": " +
+                          ec.message());
   open();
 }
 
@@ -44,7 +46,8 @@ void TransactionalRocksDbStore::open() {
       {kMetaFamily, rocksdb::ColumnFamilyOptions(options)}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  check(rocksdb::DB::Open(rocksdb::DBOptions(options), path_, families, &handles, &db), name_, "open");
+  check(rocksdb::DB::Open(rocksdb::DBOptions(options), path_, families, &handles, &db), name_,
+        "open");
   db_.reset(db);
   data_ = handles[0];
   meta_ = handles[1];
@@ -55,7 +58,8 @@ void TransactionalRocksDbStore::open() {
 TransactionalRocksDbStore::~TransactionalRocksDbStore() { close(); }
 
 bool TransactionalRocksDbStore::get(std::string_view key, std::string* value) {
-  rocksdb::Status s = batch_->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), data_, slice(key), value);
+  rocksdb::Status s =
+      batch_->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), data_, slice(key), value);
   if (s.IsNotFound()) return false;
   check(s, name_, "get");
   return true;
@@ -122,7 +126,8 @@ TopicPartitionOffsets TransactionalRocksDbStore::committed_offsets() {
     int64_t offset = 0;
     std::string_view v = it->value().ToStringView();
     if (zero == std::string::npos ||
-        std::from_chars(key.data() + zero + 1, key.data() + key.size(), partition).ec != std::errc() ||
+        std::from_chars(key.data() + zero + 1, key.data() + key.size(), partition).ec !=
+            std::errc() ||
         std::from_chars(v.data(), v.data() + v.size(), offset).ec != std::errc()) {
       continue;
     }

@@ -81,7 +81,8 @@ struct WindowKeySchema {
   // may hold other keys' windows too (a longer key with `key` as its prefix):
   // a scan checks each key it meets.
   static KeyRange store_key_range(std::string_view key, int64_t time_from, int64_t time_to) {
-    return KeyRange::closed(to_store_key(key, time_from, 0), to_store_key(key, time_to, UINT32_MAX));
+    return KeyRange::closed(to_store_key(key, time_from, 0),
+                            to_store_key(key, time_to, UINT32_MAX));
   }
 
  private:

@@ -32,7 +32,8 @@ bool Cli::parse(int argc, char** argv, std::string* error) {
       inline_value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    auto it = std::find_if(specs_.begin(), specs_.end(), [&](const auto& s) { return s.first == name; });
+    auto it =
+        std::find_if(specs_.begin(), specs_.end(), [&](const auto& s) { return s.first == name; });
     if (it == specs_.end()) {
       *error = "unknown option '--" + name + "'";
       return false;

@@ -59,8 +59,9 @@ class TotalsTable {
 
 int main(int argc, char** argv) {
   brook::KafkaStreams::install_signal_handlers();
-  brook::apps::Cli cli("brook-running-totals",
-                       "Running totals per product of demo.purchases, written to demo.running.totals.");
+  brook::apps::Cli cli(
+      "brook-running-totals",
+      "Running totals per product of demo.purchases, written to demo.running.totals.");
   cli.option("bootstrap-servers", "Kafka to use; absent: start an embedded Kafka in this process")
       .option("application-id", "default running-totals")
       .option("input-topic", "default demo.purchases")

@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "apps/sales_generator/sales_model.h"
+#include "engine/common/log.h"
 #include "engine/kafka/internal_topics.h"
 #include "engine/kafka/kafka_client.h"
-#include "engine/common/log.h"
 
 namespace brook::demo {
 namespace {
@@ -75,7 +75,8 @@ Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
   std::map<std::string, int> counts;
   s = kafka::partition_counts(rk.get(), {options.purchases_topic}, &counts);
   if (!s) return s;
-  int purchase_partitions = counts.count(options.purchases_topic) ? counts[options.purchases_topic] : 0;
+  int purchase_partitions =
+      counts.count(options.purchases_topic) ? counts[options.purchases_topic] : 0;
   if (purchase_partitions <= 0) {
     return Status::error("topic " + options.purchases_topic + " does not exist");
   }

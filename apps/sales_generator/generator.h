@@ -17,10 +17,10 @@ struct GeneratorOptions {
   std::string products_topic = "demo.products";
   std::string purchases_topic = "demo.purchases";
   std::string inventories_topic = "demo.inventories";
-  int64_t purchases = 0;     // 0: forever
-  double rate = 0;           // purchases per second; 0: as fast as possible
-  uint64_t seed = 0;         // 0: from the clock
-  int64_t start_time_us = 0; // event time of the first purchase; 0: now
+  int64_t purchases = 0;      // 0: forever
+  double rate = 0;            // purchases per second; 0: as fast as possible
+  uint64_t seed = 0;          // 0: from the clock
+  int64_t start_time_us = 0;  // event time of the first purchase; 0: now
   bool quiet = false;
   // > 0: first create each missing demo topic with this many partitions (an
   // existing one must have as many).

@@ -46,9 +46,10 @@ bool is_reserved_client_key(const std::string& key) {
 Status check_client_property(const std::string& key, const std::string& value,
                              const std::string& shown_key) {
   std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(),
-                                                                         &rd_kafka_conf_destroy);
+                                                                          &rd_kafka_conf_destroy);
   char err[512];
-  rd_kafka_conf_res_t r = rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof err);
+  rd_kafka_conf_res_t r =
+      rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), err, sizeof err);
   if (r == RD_KAFKA_CONF_UNKNOWN) return Status::error("unknown config key '" + shown_key + "'");
   if (r != RD_KAFKA_CONF_OK) {
     return Status::error("invalid value for '" + shown_key + "': " + err);
@@ -161,8 +162,8 @@ Status StreamsConfig::validate() const {
                              "' (expected at_least_once or exactly_once_v2)");
       }
     } else if (key == "commit.interval.ms" || key == "cache.max.bytes.buffering" ||
-               key == "task.timeout.ms" ||
-               key == "rocksdb.memory.budget.bytes" || key == "num.standby.replicas") {
+               key == "task.timeout.ms" || key == "rocksdb.memory.budget.bytes" ||
+               key == "num.standby.replicas") {
       int64_t x;
       if (!parse_int(value, &x) || x < 0) {
         return Status::error("invalid value for '" + key + "': '" + value +

@@ -99,9 +99,11 @@ std::vector<Topology::Subtopology> Topology::subtopologies() const {
                    : n.kind == NodeKind::kSink
                        ? (n.internal_topics ? st.internal_sink_topics : st.sink_topics)
                        : st.stores;  // unused for processors
-    if (n.kind != NodeKind::kProcessor) topics.insert(topics.end(), n.topics.begin(), n.topics.end());
+    if (n.kind != NodeKind::kProcessor)
+      topics.insert(topics.end(), n.topics.begin(), n.topics.end());
     for (const std::string& s : n.stores) {
-      if (std::find(st.stores.begin(), st.stores.end(), s) == st.stores.end()) st.stores.push_back(s);
+      if (std::find(st.stores.begin(), st.stores.end(), s) == st.stores.end())
+        st.stores.push_back(s);
     }
   }
   return out;

@@ -33,7 +33,8 @@ void write(Level level, std::string_view message) {
   static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm;
   gmtime_r(&t, &tm);
   char ts[32];

@@ -55,16 +55,15 @@ class FetchWaker {
  private:
   void run();
   // One partition per leader broker, from metadata.
-  std::vector<TopicPartition> one_per_leader(
-      const std::vector<TopicPartition>& partitions);
+  std::vector<TopicPartition> one_per_leader(const std::vector<TopicPartition>& partitions);
 
   rd_kafka_t* consumer_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<TopicPartition> partitions_;  // mu_
-  uint64_t partitions_version_ = 0;                           // mu_
-  bool pending_ = false;                                      // mu_
-  bool stop_ = false;                                         // mu_
+  uint64_t partitions_version_ = 0;         // mu_
+  bool pending_ = false;                    // mu_
+  bool stop_ = false;                       // mu_
   std::thread thread_;
 };
 

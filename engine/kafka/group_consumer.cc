@@ -103,7 +103,9 @@ size_t GroupConsumer::queued() const { return rd_kafka_queue_length(queue_); }
 Status GroupConsumer::assign(const TopicPartitionOffsets& positions) {
   kafka::PartitionList list = to_partition_list(positions);
   rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
-  if (err) return Status::error(std::string("cannot take the assigned partitions: ") + rd_kafka_err2str(err));
+  if (err)
+    return Status::error(std::string("cannot take the assigned partitions: ") +
+                         rd_kafka_err2str(err));
   return Status::ok();
 }
 

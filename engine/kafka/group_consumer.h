@@ -68,7 +68,8 @@ class GroupConsumer {
   void close();
 
  private:
-  GroupConsumer(std::string name, Listener& listener) : name_(std::move(name)), listener_(listener) {}
+  GroupConsumer(std::string name, Listener& listener)
+      : name_(std::move(name)), listener_(listener) {}
   static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
 

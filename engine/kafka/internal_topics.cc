@@ -39,7 +39,9 @@ Status create_with_admin_api(rd_kafka_t* rk, const std::vector<InternalTopic>& t
     *unsupported = true;
     return Status::ok();
   }
-  if (e) return Status::error(std::string("CreateTopics failed: ") + rd_kafka_event_error_string(ev.get()));
+  if (e)
+    return Status::error(std::string("CreateTopics failed: ") +
+                         rd_kafka_event_error_string(ev.get()));
   const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev.get());
   size_t n = 0;
   const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
@@ -50,10 +52,11 @@ Status create_with_admin_api(rd_kafka_t* rk, const std::vector<InternalTopic>& t
       *unsupported = true;
       continue;
     }
-    return Status::error(std::string("cannot create topic ") + rd_kafka_topic_result_name(results[i]) +
-                         ": " + (rd_kafka_topic_result_error_string(results[i])
-                                     ? rd_kafka_topic_result_error_string(results[i])
-                                     : rd_kafka_err2str(te)));
+    return Status::error(std::string("cannot create topic ") +
+                         rd_kafka_topic_result_name(results[i]) + ": " +
+                         (rd_kafka_topic_result_error_string(results[i])
+                              ? rd_kafka_topic_result_error_string(results[i])
+                              : rd_kafka_err2str(te)));
   }
   return Status::ok();
 }
@@ -65,7 +68,8 @@ Status create_with_embedded_admin(rd_kafka_t* rk, const std::vector<InternalTopi
         rk, RD_KAFKA_V_TOPIC(kEmbeddedAdminTopic), RD_KAFKA_V_PARTITION(0),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE(const_cast<char*>(request.data()), request.size()), RD_KAFKA_V_END);
-    if (err) return Status::error(std::string("cannot ask the local Kafka: ") + rd_kafka_err2str(err));
+    if (err)
+      return Status::error(std::string("cannot ask the local Kafka: ") + rd_kafka_err2str(err));
   }
   rd_kafka_flush(rk, 10000);
   return Status::ok();
@@ -174,7 +178,8 @@ Status ensure_topics(rd_kafka_t* rk, const std::vector<InternalTopic>& topics,
     if (!s) return s;
     if (unsupported) {
       return Status::error("the broker does not support CreateTopics; create " + missing[0].name +
-                           " with " + std::to_string(missing[0].partitions) + " partitions by hand");
+                           " with " + std::to_string(missing[0].partitions) +
+                           " partitions by hand");
     }
   }
   // Wait until metadata shows every topic with its partitions, each with a leader.
@@ -183,7 +188,8 @@ Status ensure_topics(rd_kafka_t* rk, const std::vector<InternalTopic>& topics,
     std::map<std::string, int> now;
     s = kafka::partition_counts(rk, names, &now, 10000, /*with_leaders=*/true);
     bool all = s.is_ok();
-    for (const InternalTopic& t : missing) all = all && now.count(t.name) && now[t.name] == t.partitions;
+    for (const InternalTopic& t : missing)
+      all = all && now.count(t.name) && now[t.name] == t.partitions;
     if (all) return Status::ok();
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::error("internal topics were not created within 30 s");

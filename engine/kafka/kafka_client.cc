@@ -33,8 +33,7 @@ Status make_conf(const std::map<std::string, std::string>& properties, Conf* out
   Conf conf(rd_kafka_conf_new());
   char err[512];
   for (const auto& [k, v] : properties) {
-    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       return Status::error("Kafka client property '" + k + "': " + err);
     }
   }
@@ -61,7 +60,8 @@ Status partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
     const auto& t = md->topics[i];
     if (t.err) continue;
     bool led = true;
-    for (int p = 0; p < t.partition_cnt; ++p) led = led && t.partitions[p].leader >= 0 && !t.partitions[p].err;
+    for (int p = 0; p < t.partition_cnt; ++p)
+      led = led && t.partitions[p].leader >= 0 && !t.partitions[p].err;
     if (with_leaders && !led) continue;
     for (const std::string& want : topics) {
       if (want == t.topic) (*out)[want] = t.partition_cnt;

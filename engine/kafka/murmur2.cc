@@ -23,8 +23,12 @@ uint32_t murmur2(const char* data, size_t size) {
   }
   const unsigned char* tail = p + n4 * 4;
   switch (size % 4) {
-    case 3: h ^= static_cast<uint32_t>(tail[2]) << 16; [[fallthrough]];
-    case 2: h ^= static_cast<uint32_t>(tail[1]) << 8; [[fallthrough]];
+    case 3:
+      h ^= static_cast<uint32_t>(tail[2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= static_cast<uint32_t>(tail[1]) << 8;
+      [[fallthrough]];
     case 1:
       h ^= tail[0];
       h *= m;

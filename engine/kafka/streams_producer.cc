@@ -21,7 +21,8 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   // for that flush and stall the thread. Linger at most a tenth of the interval
   // (Kafka Streams' 100 ms at the default 30 s), unless the user says otherwise.
   if (!props.count("linger.ms")) {
-    props["linger.ms"] = std::to_string(std::clamp<int64_t>(config.commit_interval_ms() / 10, 0, 100));
+    props["linger.ms"] =
+        std::to_string(std::clamp<int64_t>(config.commit_interval_ms() / 10, 0, 100));
   }
   if (!transactional_id.empty()) {
     props["transactional.id"] = transactional_id;
@@ -32,8 +33,7 @@ Status StreamsProducer::create(const StreamsConfig& config, const std::string& c
   kafka::Conf conf;
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;
-  std::unique_ptr<StreamsProducer> producer(
-      new StreamsProducer(client_id, progress, metrics));
+  std::unique_ptr<StreamsProducer> producer(new StreamsProducer(client_id, progress, metrics));
   // Delivery reports come as events, served by librdkafka's background thread:
   // the main queue (where they are put) is forwarded to the background queue.
   // Nothing may poll the main queue after that.
@@ -106,7 +106,7 @@ rd_kafka_error_t* StreamsProducer::begin() {
 }
 
 StreamsProducer::TxnError StreamsProducer::classify(rd_kafka_error_t* error, const char* what,
-                                                     std::string* message) {
+                                                    std::string* message) {
   *message = std::string(what) + ": " + rd_kafka_error_string(error);
   rd_kafka_resp_err_t code = rd_kafka_error_code(error);
   TxnError result;
@@ -241,12 +241,12 @@ void StreamsProducer::send(const OutgoingRecord& r, int32_t partition) {
   void* value = r.value ? const_cast<char*>(r.value->data()) : nullptr;
   size_t value_size = r.value ? r.value->size() : 0;
   for (;;) {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_RKT(t.rkt),
-        RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(key, key_size), RD_KAFKA_V_VALUE(value, value_size),
-        RD_KAFKA_V_TIMESTAMP(r.timestamp), RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(rk_.get(), RD_KAFKA_V_RKT(t.rkt),
+                          RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+                          RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(r.timestamp),
+                          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
     if (!err) break;
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       // Back-pressure: deliveries (on the background thread) make room.

@@ -21,9 +21,9 @@
 
 #include "brook/config.h"
 #include "brook/metrics.h"
-#include "engine/runtime/bounded_progress.h"
 #include "engine/kafka/kafka_client.h"
 #include "engine/kafka/topic_names.h"
+#include "engine/runtime/bounded_progress.h"
 #include "engine/runtime/record_collector.h"
 
 namespace brook {
@@ -90,7 +90,7 @@ class StreamsProducer final : public RecordCollector {
   struct TopicState {
     std::string name;
     rd_kafka_topic_t* rkt = nullptr;
-    bool track = false;      // changelog or repartition: remember offsets
+    bool track = false;  // changelog or repartition: remember offsets
     bool repartition = false;
     std::vector<int64_t> last_offsets;  // by partition (mu_)
     std::vector<int64_t> published;     // repartition: last_offsets told to progress_
@@ -98,10 +98,7 @@ class StreamsProducer final : public RecordCollector {
   };
 
   StreamsProducer(std::string client_id, BoundedProgress* progress, Metrics& metrics)
-      :
-        client_id_(std::move(client_id)),
-        progress_(progress),
-        metrics_(metrics) {}
+      : client_id_(std::move(client_id)), progress_(progress), metrics_(metrics) {}
   TopicState& topic(std::string_view name, TopicRole role = TopicRole::kUser);
   TxnError classify(rd_kafka_error_t* error, const char* what, std::string* message);
   // Begins a transaction; the error, or null once one is open.

@@ -55,9 +55,10 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
       s = log_end(c.topic, c.partition, &end);
       if (!s) return s;
       if (end > high && !skip_tail) {
-        log::info("task {}: changelog {}-{} is stable up to {} of {} (a transaction is open); "
-                  "its restoration waits for the rest",
-                  task.task_id(), c.topic, c.partition, high, end);
+        log::info(
+            "task {}: changelog {}-{} is stable up to {} of {} (a transaction is open); "
+            "its restoration waits for the rest",
+            task.task_id(), c.topic, c.partition, high, end);
         high = end;
       }
     }
@@ -68,9 +69,10 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
       if (start > high || start < low) {
         // The changelog does not hold what the checkpoint says (topic recreated
         // or truncated): the local store cannot be trusted.
-        log::warn("task {}: checkpoint of store {} is at offset {} but changelog {}-{} holds "
-                  "[{}, {}); wiping the store and restoring from scratch",
-                  task.task_id(), c.store, start, c.topic, c.partition, low, high);
+        log::warn(
+            "task {}: checkpoint of store {} is at offset {} but changelog {}-{} holds "
+            "[{}, {}); wiping the store and restoring from scratch",
+            task.task_id(), c.store, start, c.topic, c.partition, low, high);
         task.wipe_store(c.store);
         start = low;
       }
@@ -89,8 +91,8 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
     log::info("task {}: restoring store {} from {}-{} offsets [{}, {}) ({} records)",
               task.task_id(), c.store, c.topic, c.partition, start, high, high - start);
     metrics_.restore_remaining_records.fetch_add(high - start);
-    entries_[{c.topic, c.partition}] = Entry{&task, c.store, c.topic, c.partition, start, high,
-                                             start, std::chrono::steady_clock::now()};
+    entries_[{c.topic, c.partition}] = Entry{
+        &task, c.store, c.topic, c.partition, start, high, start, std::chrono::steady_clock::now()};
     *needs_restore = true;
   }
   if (!*needs_restore) return Status::ok();
@@ -103,10 +105,11 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
 Status ChangelogReader::log_end(const std::string& topic, int32_t partition, int64_t* end) {
   if (!end_reader_) {
     kafka::Conf conf;
-    Status s = kafka::make_conf(
-        {{"bootstrap.servers", bootstrap_}, {"isolation.level", "read_uncommitted"},
-         {"group.id", group_id_}, {"enable.auto.commit", "false"}},
-        &conf);
+    Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},
+                                 {"isolation.level", "read_uncommitted"},
+                                 {"group.id", group_id_},
+                                 {"enable.auto.commit", "false"}},
+                                &conf);
     if (s) s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &end_reader_);
     if (!s) return s;
   }
@@ -161,8 +164,8 @@ Status ChangelogReader::apply_assignment() {
 void ChangelogReader::finish(std::map<Key, Entry>::iterator it, std::vector<StreamTask*>* finished,
                              std::set<StreamTask*>* touched) {
   Entry& e = it->second;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - e.started)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  e.started)
                 .count();
   log::info("task {}: restored store {} from {}-{}: {} records in {} ms", e.task->task_id(),
             e.store, e.topic, e.partition, e.next - e.start, ms);

@@ -71,9 +71,9 @@ class ChangelogReader {
   std::string bootstrap_, group_id_;
   int timeout_ms_ = 10000;  // offset lookups keep asking for this long
   std::map<Key, Entry> entries_;
-  bool assignment_stale_ = false;  // entries_ changed since the last assign()
+  bool assignment_stale_ = false;    // entries_ changed since the last assign()
   bool added_since_assign_ = false;  // ... by an entry added
-  bool assigned_any_ = false;      // the last assign() had partitions
+  bool assigned_any_ = false;        // the last assign() had partitions
   std::chrono::steady_clock::time_point fetchers_stopping_until_{};
   std::chrono::steady_clock::time_point last_progress_log_{};
 };

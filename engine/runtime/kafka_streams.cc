@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -15,9 +15,9 @@
 #include <rocksdb/cache.h>
 
 #include "brook/metrics.h"
+#include "engine/common/log.h"
 #include "engine/kafka/internal_topics.h"
 #include "engine/kafka/kafka_client.h"
-#include "engine/common/log.h"
 #include "engine/runtime/runtime_context.h"
 #include "engine/runtime/stream_thread.h"
 
@@ -65,7 +65,8 @@ class KafkaStreams::Impl {
       std::lock_guard<std::mutex> lock(mu);
       if (state == s) return;
       // ERROR and NOT_RUNNING are final, except ERROR may follow PENDING_SHUTDOWN.
-      if (state == State::kNotRunning || (state == State::kError && s != State::kNotRunning)) return;
+      if (state == State::kNotRunning || (state == State::kError && s != State::kNotRunning))
+        return;
       old = state;
       state = s;
       l = listener;
@@ -106,7 +107,8 @@ Status KafkaStreams::Impl::load_process_id() {
   if (id.size() != 16) {
     id = random_id();
     std::string line = id + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
+    if (::ftruncate(fd, 0) != 0 ||
+        ::pwrite(fd, line.data(), line.size(), 0) != static_cast<ssize_t>(line.size())) {
       ::close(fd);
       return Status::error("cannot write " + path);
     }
@@ -164,7 +166,9 @@ Status KafkaStreams::Impl::prepare() {
   }
   std::map<std::string, int> counts;
   s = kafka::partition_counts(admin.get(), external, &counts);
-  if (!s) return Status::error("cannot reach Kafka at " + rt.config.bootstrap_servers() + ": " + s.message());
+  if (!s)
+    return Status::error("cannot reach Kafka at " + rt.config.bootstrap_servers() + ": " +
+                         s.message());
   for (const std::string& t : external) {
     if (!counts.count(t)) {
       return Status::error("source topic " + t + " does not exist; create it before starting");
@@ -191,15 +195,16 @@ Status KafkaStreams::Impl::prepare() {
     // Kept until read, whatever the records' timestamps (as Kafka Streams
     // does): re-keyed records of old input would otherwise fall to the
     // broker's time retention before the next sub-topology reads them.
-    internal.push_back(
-        InternalTopic{internal_topic(app, t), n, false, {{"retention.ms", "-1"}}, TopicRole::kRepartition});
+    internal.push_back(InternalTopic{
+        internal_topic(app, t), n, false, {{"retention.ms", "-1"}}, TopicRole::kRepartition});
   }
   for (const auto& st : rt.subtopologies) {
-    if (tasks[st.id] == 0) return Status::error("sub-topology " + std::to_string(st.id) + " has no sized source");
+    if (tasks[st.id] == 0)
+      return Status::error("sub-topology " + std::to_string(st.id) + " has no sized source");
     for (const std::string& store : st.stores) {
       if (topology.find_store(store)->logging) {
-        internal.push_back(InternalTopic{changelog_topic(app, store), tasks[st.id], true, {},
-                                         TopicRole::kChangelog});
+        internal.push_back(InternalTopic{
+            changelog_topic(app, store), tasks[st.id], true, {}, TopicRole::kChangelog});
       }
     }
   }
@@ -445,12 +450,18 @@ const Topology& KafkaStreams::topology() const { return impl_->topology; }
 
 const char* KafkaStreams::state_name(State s) {
   switch (s) {
-    case State::kCreated: return "CREATED";
-    case State::kRebalancing: return "REBALANCING";
-    case State::kRunning: return "RUNNING";
-    case State::kPendingShutdown: return "PENDING_SHUTDOWN";
-    case State::kNotRunning: return "NOT_RUNNING";
-    case State::kError: return "ERROR";
+    case State::kCreated:
+      return "CREATED";
+    case State::kRebalancing:
+      return "REBALANCING";
+    case State::kRunning:
+      return "RUNNING";
+    case State::kPendingShutdown:
+      return "PENDING_SHUTDOWN";
+    case State::kNotRunning:
+      return "NOT_RUNNING";
+    case State::kError:
+      return "ERROR";
   }
   return "?";
 }

@@ -23,7 +23,8 @@ class RecordCollector {
 // Kafka Streams put them.
 uint32_t murmur2(const char* data, size_t size);
 inline int32_t partition_for_key(const char* data, size_t size, int32_t partitions) {
-  return static_cast<int32_t>((murmur2(data, size) & 0x7fffffff) % static_cast<uint32_t>(partitions));
+  return static_cast<int32_t>((murmur2(data, size) & 0x7fffffff) %
+                              static_cast<uint32_t>(partitions));
 }
 
 }  // namespace brook

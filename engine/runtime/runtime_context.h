@@ -11,9 +11,9 @@
 #include "brook/config.h"
 #include "brook/metrics.h"
 #include "brook/topology.h"
+#include "engine/kafka/streams_producer.h"
 #include "engine/runtime/bounded_progress.h"
 #include "engine/runtime/stream_task.h"
-#include "engine/kafka/streams_producer.h"
 #include "state/rocksdb_resources.h"
 
 namespace brook {
@@ -22,7 +22,7 @@ struct RuntimeContext {
   const Topology* topology = nullptr;
   std::vector<Topology::Subtopology> subtopologies;
   std::map<std::string, int> topic_subtopology;  // full source topic -> sub-topology
-  std::vector<std::string> source_topics;         // full names, all sub-topologies
+  std::vector<std::string> source_topics;        // full names, all sub-topologies
   // Full names and roles: sinks, repartition and changelog topics.
   std::vector<OutputTopic> output_topics;
   StreamsConfig config;

@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "engine/common/log.h"
-#include "engine/runtime/task_options.h"
 #include "engine/kafka/topic_names.h"
+#include "engine/runtime/task_options.h"
 #include "state/changelogging_store.h"
 #include "state/key_value_store_builder.h"
 
@@ -80,9 +80,10 @@ void ProcessorStateManager::check_guarantee_of_directory() {
     any |= std::filesystem::exists(directory_->store_path(name), ec);
   }
   if (any) {
-    log::warn("task {}: its stores were written under {}; under {} they are wiped and restored "
-              "from their changelogs",
-              id_str_, found.empty() ? "an unknown guarantee" : found, wanted);
+    log::warn(
+        "task {}: its stores were written under {}; under {} they are wiped and restored "
+        "from their changelogs",
+        id_str_, found.empty() ? "an unknown guarantee" : found, wanted);
     for (const std::string& name : store_names_) {
       std::filesystem::remove_all(directory_->store_path(name));
     }
@@ -201,7 +202,8 @@ void ProcessorStateManager::commit_stores() {
     if (!s->top->transactional()) continue;
     TopicPartitionOffsets offsets;
     if (s->def->logging) {
-      auto it = changelog_offsets_.find({changelog_topic(options_.application_id, name), id_.partition});
+      auto it =
+          changelog_offsets_.find({changelog_topic(options_.application_id, name), id_.partition});
       if (it != changelog_offsets_.end()) offsets[it->first] = it->second;
     }
     s->top->commit(offsets);

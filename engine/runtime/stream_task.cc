@@ -90,9 +90,10 @@ void StreamTask::on_deserialization_error(const RawRecord& raw, std::string_view
   metrics_.deserialization_errors_total.fetch_add(1, std::memory_order_relaxed);
   std::string where = fmt::format("{}-{}@{}", raw.topic, raw.partition, raw.offset);
   if (options_.fail_on_deserialization_error) {
-    throw TaskFatalError(fmt::format("task {}: cannot deserialize the {} of record {} "
-                                     "(default.deserialization.exception.handler=log_and_fail)",
-                                     id_str_, what, where));
+    throw TaskFatalError(
+        fmt::format("task {}: cannot deserialize the {} of record {} "
+                    "(default.deserialization.exception.handler=log_and_fail)",
+                    id_str_, what, where));
   }
   if (!options_.dead_letter_topic.empty()) {
     Headers headers = raw.headers ? *raw.headers : Headers{};
@@ -108,10 +109,10 @@ void StreamTask::on_deserialization_error(const RawRecord& raw, std::string_view
   }
   uint64_t suppressed = 0;
   if (error_log_.allow(&suppressed)) {
-    log::warn("task {}: skipping record {}: cannot deserialize its {}{}{}", id_str_, where, what,
-              options_.dead_letter_topic.empty() ? "" : ", sent to " + options_.dead_letter_topic,
-              suppressed ? fmt::format(" ({} more skipped since the last message)", suppressed)
-                         : "");
+    log::warn(
+        "task {}: skipping record {}: cannot deserialize its {}{}{}", id_str_, where, what,
+        options_.dead_letter_topic.empty() ? "" : ", sent to " + options_.dead_letter_topic,
+        suppressed ? fmt::format(" ({} more skipped since the last message)", suppressed) : "");
   }
 }
 

@@ -35,8 +35,6 @@ class TaskFatalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-
-
 class StreamTask final : public TaskContext {
  public:
   using Changelog = ProcessorStateManager::Changelog;

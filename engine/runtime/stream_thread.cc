@@ -281,7 +281,8 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
-TopicPartitionOffsets StreamThread::committed_positions(const std::vector<TopicPartition>& partitions) {
+TopicPartitionOffsets StreamThread::committed_positions(
+    const std::vector<TopicPartition>& partitions) {
   TopicPartitionOffsets positions;
   Status s = consumer_->committed_positions(partitions, task_timeout_, &positions);
   if (!s) throw std::runtime_error(s.message());
@@ -321,9 +322,10 @@ void StreamThread::on_lost() {
   // committing their offsets, or a transaction holding their outputs, could
   // only conflict with what it does. Close them dirty, as Kafka Streams does;
   // what they processed since the last commit is processed again there.
-  log::warn("{}: partitions lost (the group moved on without this member); closing {} tasks "
-            "without committing",
-            client_id_, tasks_->size());
+  log::warn(
+      "{}: partitions lost (the group moved on without this member); closing {} tasks "
+      "without committing",
+      client_id_, tasks_->size());
   state_ = State::kPartitionsAssigned;
   if (producer_->in_transaction()) {
     std::string message;
@@ -463,9 +465,10 @@ void StreamThread::recover(StreamsProducer::TxnError error, const std::string& m
     // A new producer with the same transactional.id: its init aborts whatever
     // the old one left open, or waits for a commit in flight to complete. The
     // tasks then resume from what the broker has committed, whichever it was.
-    log::warn("{}: transaction failed ({}); replacing the producer and reverting tasks to what "
-              "the broker has committed",
-              client_id_, message);
+    log::warn(
+        "{}: transaction failed ({}); replacing the producer and reverting tasks to what "
+        "the broker has committed",
+        client_id_, message);
     producer_.reset();
     Status s = create_producer();
     if (!s) throw std::runtime_error(s.message());

@@ -20,11 +20,11 @@
 #include <string>
 #include <thread>
 
-#include "engine/runtime/changelog_reader.h"
 #include "engine/kafka/fetch_waker.h"
 #include "engine/kafka/group_consumer.h"
-#include "engine/runtime/runtime_context.h"
 #include "engine/kafka/streams_producer.h"
+#include "engine/runtime/changelog_reader.h"
+#include "engine/runtime/runtime_context.h"
 #include "engine/runtime/task_creator.h"
 #include "engine/runtime/task_manager.h"
 
@@ -34,7 +34,15 @@ class StreamThread final : private GroupConsumer::Listener,
                            private TaskManager::Committer,
                            private RecordCollector {
  public:
-  enum class State { kCreated, kStarting, kPartitionsAssigned, kRunning, kPendingShutdown, kDead, kError };
+  enum class State {
+    kCreated,
+    kStarting,
+    kPartitionsAssigned,
+    kRunning,
+    kPendingShutdown,
+    kDead,
+    kError
+  };
 
   StreamThread(int index, RuntimeContext& runtime);
   ~StreamThread() override;
@@ -113,10 +121,10 @@ class StreamThread final : private GroupConsumer::Listener,
   std::unique_ptr<ChangelogReader> reader_;
   std::unique_ptr<state::ThreadCache> cache_;
   std::unique_ptr<TaskCreator> creator_;
-  std::unique_ptr<TaskManager> tasks_;  // after reader_ and cache_: its tasks use them
+  std::unique_ptr<TaskManager> tasks_;       // after reader_ and cache_: its tasks use them
   std::unique_ptr<FetchWaker> fetch_waker_;  // librdkafka < 2.1 only
 
-  ssize_t last_poll_count_ = 0;  // messages the last poll returned
+  ssize_t last_poll_count_ = 0;    // messages the last poll returned
   bool draining_backlog_ = false;  // the last polls returned full batches
   bool assigned_once_ = false;
   std::string txn_id_suffix_;  // set once this thread's producer was fenced

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "engine/common/log.h"
 #include "engine/runtime/bounded_progress.h"
 #include "engine/runtime/changelog_reader.h"
-#include "engine/common/log.h"
 
 namespace brook {
 namespace {
@@ -125,8 +125,8 @@ void TaskManager::process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka
     const void* value;
     size_t size;
     for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
-      headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size)
-                                       : std::string());
+      headers.emplace_back(
+          name, value ? std::string(static_cast<const char*>(value), size) : std::string());
     }
     raw.headers = &headers;
   }
@@ -185,7 +185,8 @@ bool TaskManager::commit(Committer& committer, bool enforce_checkpoints) {
   Committer::Result result = committer.commit_inputs(offsets);
   if (result == Committer::Result::kFailed) return false;
   if (result == Committer::Result::kCommitted) {
-    for (auto& [tp, r] : routes_) r.queue->committed = std::max(r.queue->committed, r.queue->next_offset);
+    for (auto& [tp, r] : routes_)
+      r.queue->committed = std::max(r.queue->committed, r.queue->next_offset);
   }
   // The sends are durable (under exactly-once: committed): now the stores may
   // record the changelog offsets they hold, and apply the staged writes.

@@ -8,10 +8,10 @@ namespace brook {
 
 struct TaskOptions {
   std::string application_id;
-  bool in_memory_stores = false;         // the test driver keeps everything in memory
+  bool in_memory_stores = false;  // the test driver keeps everything in memory
   bool wall_clock_timestamps = false;
   bool fail_on_deserialization_error = false;
-  std::string dead_letter_topic;          // empty: none
+  std::string dead_letter_topic;  // empty: none
   // exactly_once_v2: persistent stores stage writes until commit_stores(),
   // and keep their changelog offsets inside RocksDB instead of a checkpoint.
   bool exactly_once = false;

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/common/log.h"
 #include "engine/kafka/internal_topics.h"
 #include "engine/kafka/kafka_client.h"
-#include "engine/common/log.h"
 
 namespace brook {
 
@@ -104,8 +104,10 @@ Status EmbeddedKafka::start(int brokers, std::unique_ptr<EmbeddedKafka>* out) {
   }
   rd_kafka_mock_topic_create(impl->cluster, kAdminTopic, 1, 1);
 
-  s = kafka::make_conf({{"bootstrap.servers", impl->bootstrap}, {"group.id", "__brook_admin"},
-                        {"enable.auto.commit", "false"}, {"log_level", "3"}},
+  s = kafka::make_conf({{"bootstrap.servers", impl->bootstrap},
+                        {"group.id", "__brook_admin"},
+                        {"enable.auto.commit", "false"},
+                        {"log_level", "3"}},
                        &conf);
   if (!s) return s;
   s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &impl->admin_consumer);

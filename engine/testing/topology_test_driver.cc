@@ -1,9 +1,9 @@
 #include "brook/testing/topology_test_driver.h"
 
+#include "engine/kafka/topic_names.h"
 #include "engine/runtime/record_collector.h"
 #include "engine/runtime/stream_task.h"
 #include "engine/runtime/task_manager.h"
-#include "engine/kafka/topic_names.h"
 
 namespace brook {
 
@@ -25,11 +25,12 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     subtopologies_ = topology_.subtopologies();
     for (const auto& st : subtopologies_) {
       for (const auto& t : st.source_topics) topic_subtopology_[t] = st.id;
-      for (const auto& t : st.internal_source_topics) topic_subtopology_[internal_topic(app_, t)] = st.id;
+      for (const auto& t : st.internal_source_topics)
+        topic_subtopology_[internal_topic(app_, t)] = st.id;
       for (int p = 0; p < partitions_; ++p) {
-        auto task = std::make_unique<StreamTask>(TaskId{st.id, p}, topology_, subtopologies_[st.id],
-                                                 options_, *this, nullptr, nullptr, *cache_,
-                                                 metrics_);
+        auto task =
+            std::make_unique<StreamTask>(TaskId{st.id, p}, topology_, subtopologies_[st.id],
+                                         options_, *this, nullptr, nullptr, *cache_, metrics_);
         task->initialize();
         task->on_wall_clock(wall_clock_ms_);  // as a stream thread's first loop does
         TopicPartitionOffsets inputs;

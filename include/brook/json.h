@@ -91,8 +91,8 @@ inline bool read(value v, Cents& out) {
   simdjson::ondemand::json_type t;
   if (v.type().get(t) || t != simdjson::ondemand::json_type::number) return false;
   std::string_view raw = v.raw_json_token();
-  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                          raw.back() == '\t')) {
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
     raw.remove_suffix(1);
   }
   return parse_cents(raw, &out.value);
@@ -130,6 +130,9 @@ bool read(value v, std::vector<T>& out) {
   return true;
 }
 
+// Unformatted: clang-format 14 splits an immediately invoked template lambda
+// from its call.
+// clang-format off
 template <class T>
 bool read_object(simdjson::ondemand::object obj, T& out) {
   constexpr auto fields = brook_json_fields(static_cast<const T*>(nullptr));
@@ -172,6 +175,7 @@ bool read_object(simdjson::ondemand::object obj, T& out) {
   return true;
 }
 
+// clang-format on
 template <class T, std::enable_if_t<is_struct<T>::value, int>>
 bool read(value v, T& out) {
   simdjson::ondemand::object obj;
@@ -257,10 +261,14 @@ bool parse(const char* data, size_t size, T& out) {
 }  // namespace brook
 
 #define BROOK_JSON_PARENS ()
-#define BROOK_JSON_EXPAND(...) BROOK_JSON_EXPAND4(BROOK_JSON_EXPAND4(BROOK_JSON_EXPAND4(BROOK_JSON_EXPAND4(__VA_ARGS__))))
-#define BROOK_JSON_EXPAND4(...) BROOK_JSON_EXPAND3(BROOK_JSON_EXPAND3(BROOK_JSON_EXPAND3(BROOK_JSON_EXPAND3(__VA_ARGS__))))
-#define BROOK_JSON_EXPAND3(...) BROOK_JSON_EXPAND2(BROOK_JSON_EXPAND2(BROOK_JSON_EXPAND2(BROOK_JSON_EXPAND2(__VA_ARGS__))))
-#define BROOK_JSON_EXPAND2(...) BROOK_JSON_EXPAND1(BROOK_JSON_EXPAND1(BROOK_JSON_EXPAND1(BROOK_JSON_EXPAND1(__VA_ARGS__))))
+#define BROOK_JSON_EXPAND(...) \
+  BROOK_JSON_EXPAND4(BROOK_JSON_EXPAND4(BROOK_JSON_EXPAND4(BROOK_JSON_EXPAND4(__VA_ARGS__))))
+#define BROOK_JSON_EXPAND4(...) \
+  BROOK_JSON_EXPAND3(BROOK_JSON_EXPAND3(BROOK_JSON_EXPAND3(BROOK_JSON_EXPAND3(__VA_ARGS__))))
+#define BROOK_JSON_EXPAND3(...) \
+  BROOK_JSON_EXPAND2(BROOK_JSON_EXPAND2(BROOK_JSON_EXPAND2(BROOK_JSON_EXPAND2(__VA_ARGS__))))
+#define BROOK_JSON_EXPAND2(...) \
+  BROOK_JSON_EXPAND1(BROOK_JSON_EXPAND1(BROOK_JSON_EXPAND1(BROOK_JSON_EXPAND1(__VA_ARGS__))))
 #define BROOK_JSON_EXPAND1(...) __VA_ARGS__
 #define BROOK_JSON_FOR_EACH(macro, T, ...) \
   __VA_OPT__(BROOK_JSON_EXPAND(BROOK_JSON_FOR_EACH_HELPER(macro, T, __VA_ARGS__)))
@@ -270,7 +278,7 @@ bool parse(const char* data, size_t size, T& out) {
 #define BROOK_JSON_FIELD(T, f) ::brook::json::field(#f, "\"" #f "\":", &T::f)
 
 // Declares the JSON fields of struct T; place it in T's namespace, after T.
-#define BROOK_JSON(T, ...)                                     \
-  [[maybe_unused]] constexpr auto brook_json_fields(const T*) { \
+#define BROOK_JSON(T, ...)                                                         \
+  [[maybe_unused]] constexpr auto brook_json_fields(const T*) {                    \
     return std::make_tuple(BROOK_JSON_FOR_EACH(BROOK_JSON_FIELD, T, __VA_ARGS__)); \
   }

@@ -98,8 +98,9 @@ KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, F
                                                            CreateNode combiner) const {
   Topology& topology = builder_->topology();
   std::string name = builder_->new_name(prefix);
-  std::string store = m.store_name.empty() ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
-                                           : m.store_name;
+  std::string store = m.store_name.empty()
+                          ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
+                          : m.store_name;
   std::string parent = node_;
   if (repartition_required_) {
     std::string topic = Topology::repartition_topic(name_.empty() ? store : name_);

@@ -36,21 +36,21 @@ class KStream {
     using K2 = std::remove_cvref_t<decltype(std::declval<R>().key)>;
     using V2 = std::remove_cvref_t<decltype(std::declval<R>().value)>;
     return add<K2, V2, operators::KStreamMap<K, V, K2, V2, F>>("KSTREAM-MAP", named, std::move(f),
-                                                              true);
+                                                               true);
   }
   // f(value) or f(key, value) -> V2
   template <class F>
   auto map_values(F f, Named named = {}) const {
     using V2 = operators::value_fn_result_t<F, K, V>;
-    return add<K, V2, operators::KStreamMapValues<K, V, V2, F>>("KSTREAM-MAPVALUES", named,
-                                                               std::move(f), repartition_required_);
+    return add<K, V2, operators::KStreamMapValues<K, V, V2, F>>(
+        "KSTREAM-MAPVALUES", named, std::move(f), repartition_required_);
   }
   // f(key, value) -> K2
   template <class F>
   auto select_key(F f, Named named = {}) const {
     using K2 = std::remove_cvref_t<std::invoke_result_t<F&, const K&, const V&>>;
     return add<K2, V, operators::KStreamSelectKey<K, V, K2, F>>("KSTREAM-KEY-SELECT", named,
-                                                               std::move(f), true);
+                                                                std::move(f), true);
   }
   // f(key, value) -> a range of KeyValue<K2,V2>
   template <class F>
@@ -60,7 +60,7 @@ class KStream {
     using K2 = std::remove_cvref_t<decltype(std::declval<E>().key)>;
     using V2 = std::remove_cvref_t<decltype(std::declval<E>().value)>;
     return add<K2, V2, operators::KStreamFlatMap<K, V, K2, V2, F>>("KSTREAM-FLATMAP", named,
-                                                                  std::move(f), true);
+                                                                   std::move(f), true);
   }
   // f(value) or f(key, value) -> a range of V2
   template <class F>
@@ -73,23 +73,23 @@ class KStream {
   // p(key, value) -> bool
   template <class P>
   KStream<K, V> filter(P p, Named named = {}) const {
-    return add<K, V, operators::KStreamFilter<K, V, P, true>>("KSTREAM-FILTER", named,
-                                                             std::move(p), repartition_required_);
+    return add<K, V, operators::KStreamFilter<K, V, P, true>>("KSTREAM-FILTER", named, std::move(p),
+                                                              repartition_required_);
   }
   template <class P>
   KStream<K, V> filter_not(P p, Named named = {}) const {
     return add<K, V, operators::KStreamFilter<K, V, P, false>>("KSTREAM-FILTER", named,
-                                                              std::move(p), repartition_required_);
+                                                               std::move(p), repartition_required_);
   }
   // f(key, value), then the record continues unchanged.
   template <class F>
   KStream<K, V> peek(F f, Named named = {}) const {
     return add<K, V, operators::KStreamPeek<K, V, F>>("KSTREAM-PEEK", named, std::move(f),
-                                                     repartition_required_);
+                                                      repartition_required_);
   }
   // f(key, value); the stream ends here.
   template <class F>
-  void foreach(F f, Named named = {}) const {
+  void foreach (F f, Named named = {}) const {
     add<K, V, operators::KStreamPeek<K, V, F>>("KSTREAM-FOREACH", named, std::move(f), false);
   }
   // Writes the stream to `topic`, partitioned by key, with the serdes that

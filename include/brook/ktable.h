@@ -26,7 +26,8 @@ class KTable {
   template <class F>
   auto map_values(F f, Named named = {}) const {
     using V2 = operators::value_fn_result_t<F, K, V>;
-    return add<V2, operators::KTableMapValues<K, V, V2, F>>("KTABLE-MAPVALUES", named, std::move(f));
+    return add<V2, operators::KTableMapValues<K, V, V2, F>>("KTABLE-MAPVALUES", named,
+                                                            std::move(f));
   }
   template <class P>
   KTable<K, V> filter(P p, Named named = {}) const {

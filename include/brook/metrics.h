@@ -92,16 +92,16 @@ class MetricsRegistry {
 };
 
 struct Metrics {
-  std::atomic<int64_t> process_total{0};                // records processed by source nodes
+  std::atomic<int64_t> process_total{0};                 // records processed by source nodes
   std::atomic<int64_t> deserialization_errors_total{0};  // records skipped or dead-lettered
-  std::atomic<int64_t> dropped_records_total{0};        // e.g. null keys at aggregations
+  std::atomic<int64_t> dropped_records_total{0};         // e.g. null keys at aggregations
   std::atomic<int64_t> commit_total{0};
   std::atomic<int64_t> restore_records_total{0};
-  std::atomic<int64_t> restore_remaining_records{0};    // being restored right now
+  std::atomic<int64_t> restore_remaining_records{0};  // being restored right now
   std::atomic<int64_t> produce_total{0};
   std::atomic<int64_t> rebalance_total{0};
   std::atomic<int64_t> aborted_transactions_total{0};
-  std::atomic<int64_t> restore_time_ms_total{0};        // wall time spent restoring
+  std::atomic<int64_t> restore_time_ms_total{0};  // wall time spent restoring
   // The capacity of the cache that every RocksDB store of the process shares
   // (rocksdb.memory.budget.bytes, as RocksDB has it).
   std::atomic<int64_t> rocksdb_block_cache_capacity_bytes{0};

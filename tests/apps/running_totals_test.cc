@@ -81,7 +81,9 @@ TEST(RunningTotals, SkipsMalformedPurchasesAndCountsThem) {
   };
   for (const char* b : bad) in.pipe_raw_value(std::nullopt, std::string(b), 0);
   in.pipe_raw_value(std::nullopt, std::nullopt, 0);  // null value
-  in.pipe_raw_value(std::nullopt, std::string(R"({"product_id":"SC01","quantity":2,"total_purchase":11.98,"extra":[1]})"), 0);
+  in.pipe_raw_value(
+      std::nullopt,
+      std::string(R"({"product_id":"SC01","quantity":2,"total_purchase":11.98,"extra":[1]})"), 0);
   auto out = driver.create_output_topic<std::string, RunningTotal>("o").read_key_values_to_map();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out["SC01"].quantities, 2);
@@ -99,8 +101,9 @@ TEST(SalesModel, IsDeterministicForASeedAndWritesTheDesignFormats) {
   Purchase p = m.next_purchase(0);
   std::string json = SalesModel::purchase_json(p);
   EXPECT_EQ(json.rfind("{\"transaction_time\":\"2022-12-01 15:17:33.263040\",", 0), 0u) << json;
-  for (const char* f : {"transaction_id", "product_id", "price", "quantity", "is_member",
-                        "member_discount", "add_supplements", "supplement_price", "total_purchase"}) {
+  for (const char* f :
+       {"transaction_id", "product_id", "price", "quantity", "is_member", "member_discount",
+        "add_supplements", "supplement_price", "total_purchase"}) {
     EXPECT_NE(json.find(std::string("\"") + f + "\":"), std::string::npos) << f;
   }
   EXPECT_EQ(products().size(), 27u);  // products.csv has 27 rows (DESIGN.md says 26)

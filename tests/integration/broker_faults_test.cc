@@ -50,13 +50,27 @@ class BrokerFaults : public ::testing::Test {
           testing::generator_options(*kafka_, purchases_, kPurchases, 31, kRate), stop, &stats);
       EXPECT_TRUE(s) << s.message();
     });
-    testing::Worker worker(
-        {"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id", app_,
-         "--input-topic", purchases_, "--output-topic", totals_, "--state-dir", dir_ + "/w",
-         "--processing-guarantee", "exactly_once_v2", "--commit-interval-ms", "100",
-         "--property", "consumer.session.timeout.ms=10000", "--property",
-         "socket.timeout.ms=5000", "--property", "producer.request.timeout.ms=5000"},
-        dir_ + "/worker.log");
+    testing::Worker worker({"--bootstrap-servers",
+                            kafka_->bootstrap_servers(),
+                            "--application-id",
+                            app_,
+                            "--input-topic",
+                            purchases_,
+                            "--output-topic",
+                            totals_,
+                            "--state-dir",
+                            dir_ + "/w",
+                            "--processing-guarantee",
+                            "exactly_once_v2",
+                            "--commit-interval-ms",
+                            "100",
+                            "--property",
+                            "consumer.session.timeout.ms=10000",
+                            "--property",
+                            "socket.timeout.ms=5000",
+                            "--property",
+                            "producer.request.timeout.ms=5000"},
+                           dir_ + "/worker.log");
     std::this_thread::sleep_for(std::chrono::seconds(5));
     fault();
     writer.join();

@@ -104,8 +104,7 @@ struct Injection {
   bool aborts;  // false: librdkafka retries the request itself
 };
 
-class ExactlyOnceFaults : public EmbeddedFaults,
-                          public ::testing::WithParamInterface<Injection> {};
+class ExactlyOnceFaults : public EmbeddedFaults, public ::testing::WithParamInterface<Injection> {};
 
 TEST_P(ExactlyOnceFaults, AbortsAndRecoversWithoutLosingOrDoubleApplyingState) {
   S input = kafka_->unique("words"), output = kafka_->unique("counts-out");
@@ -126,15 +125,15 @@ TEST_P(ExactlyOnceFaults, AbortsAndRecoversWithoutLosingOrDoubleApplyingState) {
     if (s == KafkaStreams::State::kRunning && !injected.exchange(true)) {
       // Fail the next requests of this kind. Records reach Kafka only when the
       // record cache flushes, at the first commit (500 ms), after this.
-      rd_kafka_mock_push_request_errors(mock(), GetParam().api_key, 3,
-                                        GetParam().error, GetParam().error, GetParam().error);
+      rd_kafka_mock_push_request_errors(mock(), GetParam().api_key, 3, GetParam().error,
+                                        GetParam().error, GetParam().error);
     }
   });
   ASSERT_TRUE(streams.start());
   ASSERT_EQ(streams.run_until_signal(), 0) << streams.error();
   auto m = streams.metrics();
-  std::cerr << GetParam().name << ": " << m["aborted-transactions-total"] << " aborted transactions, "
-            << m["commit-total"] << " commits\n";
+  std::cerr << GetParam().name << ": " << m["aborted-transactions-total"]
+            << " aborted transactions, " << m["commit-total"] << " commits\n";
   if (GetParam().aborts) {
     EXPECT_GT(m["aborted-transactions-total"], 0);
   }
@@ -156,7 +155,6 @@ INSTANTIATE_TEST_SUITE_P(
         // Fatal for librdkafka's producer: brook replaces it.
         Injection{"EndTxn", 26, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE, true}),
     [](const auto& info) { return std::string(info.param.name); });
-
 
 }  // namespace
 }  // namespace brook
@@ -311,7 +309,8 @@ TEST_F(EmbeddedFaults, AFailedAbortReplacesTheProducer) {
   streams.set_state_listener([&](KafkaStreams::State s, KafkaStreams::State) {
     if (s == KafkaStreams::State::kRunning && !injected.exchange(true)) {
       // The commit fails at TxnOffsetCommit; its abort fails at EndTxn.
-      rd_kafka_mock_push_request_errors(mock(), 28, 1, RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED);
+      rd_kafka_mock_push_request_errors(mock(), 28, 1,
+                                        RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED);
       rd_kafka_mock_push_request_errors(mock(), 26, 1, RD_KAFKA_RESP_ERR_INVALID_TXN_STATE);
     }
   });

@@ -51,13 +51,24 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
     return streams.metrics();
   }
   // brook-running-totals under exactly-once, unbounded, with its own state dir.
-  std::unique_ptr<Worker> worker(const S& state_dir, const S& log_name,
-                                 std::vector<S> more = {}) {
-    std::vector<S> args{"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id",
-                        app_, "--input-topic", purchases_, "--output-topic", totals_,
-                        "--state-dir", state_dir, "--processing-guarantee", "exactly_once_v2",
-                        "--commit-interval-ms", "100", "--property",
-                        "consumer.session.timeout.ms=6000", "--property",
+  std::unique_ptr<Worker> worker(const S& state_dir, const S& log_name, std::vector<S> more = {}) {
+    std::vector<S> args{"--bootstrap-servers",
+                        kafka_->bootstrap_servers(),
+                        "--application-id",
+                        app_,
+                        "--input-topic",
+                        purchases_,
+                        "--output-topic",
+                        totals_,
+                        "--state-dir",
+                        state_dir,
+                        "--processing-guarantee",
+                        "exactly_once_v2",
+                        "--commit-interval-ms",
+                        "100",
+                        "--property",
+                        "consumer.session.timeout.ms=6000",
+                        "--property",
                         "consumer.heartbeat.interval.ms=500"};
     args.insert(args.end(), more.begin(), more.end());  // later flags win
     return std::make_unique<Worker>(args, dir_ + "/" + log_name);
@@ -65,8 +76,8 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
   void generate(int64_t n, uint64_t seed, double rate = 0) {
     std::atomic<bool> stop{false};
     demo::GeneratorStats stats;
-    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, rate),
-                              stop, &stats);
+    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, rate), stop,
+                              &stats);
     ASSERT_TRUE(s) << s.message();
   }
   // The committed totals: exact, and no product's total ever written twice or
@@ -213,7 +224,8 @@ TEST_F(ExactlyOnceOnRealKafka, TasksThatLeaveAndComeBackRestoreOnlyWhatWasWritte
   int64_t restored_before = a->metrics()["restore-records-total"];
   b->close();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (a->metrics()["rebalance-total"] == rebalances && std::chrono::steady_clock::now() < deadline) {
+  while (a->metrics()["rebalance-total"] == rebalances &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(a->wait_for_state(KafkaStreams::State::kRunning, std::chrono::seconds(60)));
@@ -239,8 +251,9 @@ TEST_F(ExactlyOnceOnRealKafka, TasksThatLeaveAndComeBackRestoreOnlyWhatWasWritte
 TEST_F(ExactlyOnceOnRealKafka, AtLeastOnceLosesNothingWhenKilledBetweenProduceAndCommit) {
   constexpr int64_t kPurchases = 12000;
   constexpr double kRate = 1000;
-  std::vector<S> alos{"--processing-guarantee", "at_least_once", "--commit-interval-ms", "1000",
-                      "--no-combine", "--property", "cache.max.bytes.buffering=0"};
+  std::vector<S> alos{
+      "--processing-guarantee", "at_least_once", "--commit-interval-ms",       "1000",
+      "--no-combine",           "--property",    "cache.max.bytes.buffering=0"};
   std::thread writer([&] { generate(kPurchases, 41, kRate); });
   auto other = worker(dir_ + "/b", "b.log", alos);
   for (int kill = 0; kill < 5; ++kill) {
@@ -286,8 +299,8 @@ TEST_F(ExactlyOnceOnRealKafka, AStoreAheadOfAnOpenTransactionWaitsForItAndIsNotW
   std::atomic<bool> stop{false};
   demo::GeneratorStats stats;
   std::thread writer([&] {
-    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, 0, 51, 1000), stop,
-                              &stats);
+    Status s =
+        demo::generate(testing::generator_options(*kafka_, purchases_, 0, 51, 1000), stop, &stats);
     EXPECT_TRUE(s) << s.message();
   });
   auto unbounded = [&](const S& state_dir) {
@@ -297,7 +310,8 @@ TEST_F(ExactlyOnceOnRealKafka, AStoreAheadOfAnOpenTransactionWaitsForItAndIsNotW
   };
   auto wait_rebalanced = [&](KafkaStreams& k, int64_t before) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (k.metrics()["rebalance-total"] == before && std::chrono::steady_clock::now() < deadline) {
+    while (k.metrics()["rebalance-total"] == before &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_GT(k.metrics()["rebalance-total"], before);

@@ -178,8 +178,8 @@ TEST_F(Guarantees, ACheckpointAheadOfTheChangelogWipesTheStoreAndRestoresItAll) 
   testing::create_sales_topics(*kafka_, purchases_, totals_, 2);
   generate(500, 5);
   run(totals_topology(), config());
-  int64_t changelog = static_cast<int64_t>(
-      kafka_->read_all(app_ + "-running-totals-store-changelog").size());
+  int64_t changelog =
+      static_cast<int64_t>(kafka_->read_all(app_ + "-running-totals-store-changelog").size());
   int rewritten = 0;
   for (const auto& task : std::filesystem::directory_iterator(dir_ + "/" + app_)) {
     S path = (task.path() / ".checkpoint").string();
@@ -285,18 +285,35 @@ TEST_F(Guarantees, AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing) {
     testing::create_sales_topics(*kafka_, purchases_, totals_, 2);
     generate(20000, 12);
     std::filesystem::create_directories(dir);
-    testing::Worker worker(
-        {"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id", app_,
-         "--input-topic", purchases_, "--output-topic", totals_, "--state-dir", dir,
-         "--commit-interval-ms", "100", "--no-combine", "--processing-guarantee", guarantee,
-         "--property", "cache.max.bytes.buffering=0", "--property", "log.level=info",
-         "--property", "consumer.session.timeout.ms=6000"},
-        dir + "/worker.log", [] {
-          // Writes past the limit fail with EFBIG instead of raising SIGXFSZ.
-          ::signal(SIGXFSZ, SIG_IGN);
-          struct rlimit limit {256 << 10, 256 << 10};
-          ::setrlimit(RLIMIT_FSIZE, &limit);
-        });
+    testing::Worker worker({"--bootstrap-servers",
+                            kafka_->bootstrap_servers(),
+                            "--application-id",
+                            app_,
+                            "--input-topic",
+                            purchases_,
+                            "--output-topic",
+                            totals_,
+                            "--state-dir",
+                            dir,
+                            "--commit-interval-ms",
+                            "100",
+                            "--no-combine",
+                            "--processing-guarantee",
+                            guarantee,
+                            "--property",
+                            "cache.max.bytes.buffering=0",
+                            "--property",
+                            "log.level=info",
+                            "--property",
+                            "consumer.session.timeout.ms=6000"},
+                           dir + "/worker.log", [] {
+                             // Writes past the limit fail with EFBIG instead of raising SIGXFSZ.
+                             ::signal(SIGXFSZ, SIG_IGN);
+                             struct rlimit limit {
+                               256 << 10, 256 << 10
+                             };
+                             ::setrlimit(RLIMIT_FSIZE, &limit);
+                           });
     int rc = worker.wait(60000);
     S log = worker.log();
     EXPECT_EQ(rc, 1) << "the worker did not stop with an error within a minute:\n" << log;

@@ -62,7 +62,8 @@ KafkaCluster::KafkaCluster(int brokers) {
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("bootstrap.servers=", 0) == 0) bootstrap_ = line.substr(18);
     if (line.rfind("kafka.dir=", 0) == 0) dir_ = line.substr(10);
-    if (line.rfind("kafka.broker.", 0) == 0) pids_.push_back(std::stoi(line.substr(line.find('=') + 1)));
+    if (line.rfind("kafka.broker.", 0) == 0)
+      pids_.push_back(std::stoi(line.substr(line.find('=') + 1)));
   }
   if (bootstrap_.empty() || static_cast<int>(pids_.size()) != brokers) {
     if (script_ > 0) ::kill(-script_, SIGKILL);

@@ -23,7 +23,8 @@ class RunningTotalsIntegration : public ::testing::Test {
     totals_ = kafka_->unique("totals");
     app_ = kafka_->unique("rt");
     state_dir_ = (std::filesystem::temp_directory_path() / kafka_->unique("brook-it")).string();
-    for (const auto& t : {purchases_, totals_, kafka_->unique("products"), kafka_->unique("inventories")}) {
+    for (const auto& t :
+         {purchases_, totals_, kafka_->unique("products"), kafka_->unique("inventories")}) {
       ASSERT_TRUE(kafka_->create_topic(t, 4));
     }
   }
@@ -79,7 +80,8 @@ class RunningTotalsIntegration : public ::testing::Test {
     for (const auto& r : records) {
       ASSERT_TRUE(r.key && r.value);
       RunningTotal t;
-      ASSERT_TRUE(Serde<RunningTotal>::deserialize(r.value->data(), r.value->size(), t)) << *r.value;
+      ASSERT_TRUE(Serde<RunningTotal>::deserialize(r.value->data(), r.value->size(), t))
+          << *r.value;
       EXPECT_EQ(t.product_id, *r.key);
       latest[*r.key] = t;
     }

@@ -186,8 +186,8 @@ bool log_shows_open_transaction(const std::string& log) {
   std::map<std::string, bool> open;
   std::istringstream lines(log);
   for (std::string line; std::getline(lines, line);) {
-    for (const char* what : {": transaction begun", ": transaction committed",
-                             ": transaction aborted"}) {
+    for (const char* what :
+         {": transaction begun", ": transaction committed", ": transaction aborted"}) {
       size_t at = line.find(what);
       if (at == std::string::npos) continue;
       size_t from = line.find("brook: ");

@@ -23,8 +23,7 @@ constexpr int64_t kSalesStartUs = 1669907853000000;
 // The running totals of the first `n` purchases the generator writes with
 // `seed` at `rate` purchases per second (0: as fast as possible).
 // `start_us`: the event time of the first purchase.
-std::map<std::string, demo::RunningTotal> expected_totals(uint64_t seed, int64_t n,
-                                                          double rate = 0,
+std::map<std::string, demo::RunningTotal> expected_totals(uint64_t seed, int64_t n, double rate = 0,
                                                           int64_t start_us = kSalesStartUs);
 
 // Adds the totals of `more` (another run of purchases) to `into`.

@@ -64,7 +64,7 @@ StreamsConfig TestKafka::bounded_config(const std::string& application_id,
 }
 
 int64_t TestKafka::committed_offset(const std::string& group_id, const std::string& topic,
-                                   int32_t partition) {
+                                    int32_t partition) {
   kafka::Conf conf;
   Status s = kafka::make_conf({{"bootstrap.servers", bootstrap_},
                                {"group.id", group_id},  // asks only; never joins

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "brook/config.h"
-#include "brook/testing/embedded_kafka.h"
 #include "brook/status.h"
+#include "brook/testing/embedded_kafka.h"
 
 namespace brook::testing {
 
@@ -30,8 +30,8 @@ class KafkaCluster;
 class TestKafka {
  public:
   enum class Kind {
-    kAny,   // BROOK_TEST_BOOTSTRAP_SERVERS, else the embedded Kafka
-    kReal,  // BROOK_TEST_BOOTSTRAP_SERVERS, else a broker started by scripts/kafka.sh
+    kAny,       // BROOK_TEST_BOOTSTRAP_SERVERS, else the embedded Kafka
+    kReal,      // BROOK_TEST_BOOTSTRAP_SERVERS, else a broker started by scripts/kafka.sh
     kEmbedded,  // the embedded Kafka, whatever the environment says
   };
   explicit TestKafka(Kind kind = Kind::kAny);

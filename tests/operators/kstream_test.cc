@@ -13,7 +13,9 @@ TEST(KStream, MapsFiltersAndWritesWithTypesFromTheLambdas) {
   b.stream<S, S>("in")
       .map_values([](const S& v) { return static_cast<int64_t>(v.size()); })
       .filter([](const S&, int64_t n) { return n > 2; })
-      .map([](const S& k, int64_t n) { return KeyValue{n, k + "!"}; })
+      .map([](const S& k, int64_t n) {
+        return KeyValue{n, k + "!"};
+      })
       .to("out");
   Topology t = b.build();
   TopologyTestDriver driver(t);
@@ -33,7 +35,9 @@ TEST(KStream, MapsFiltersAndWritesWithTypesFromTheLambdas) {
 TEST(KStream, FlatMapsAndFiltersNot) {
   StreamsBuilder b;
   b.stream<S, S>("in")
-      .flat_map_values([](const S& v) { return std::vector<S>{v, v + v}; })
+      .flat_map_values([](const S& v) {
+        return std::vector<S>{v, v + v};
+      })
       .filter_not([](const S&, const S& v) { return v == "bb"; })
       .flat_map([](const S& k, const S& v) {
         return std::vector<KeyValue<S, int32_t>>{{k + v, static_cast<int32_t>(v.size())}};
@@ -345,7 +349,8 @@ TEST(KGroupedStream, ReducesAndAggregatesWithoutRepartitionWhenKeyIsUnchanged) {
 
 TEST(KTable, MapsFiltersAndStreamsItsUpdates) {
   StreamsBuilder b;
-  auto table = b.stream<S, int64_t>("in").group_by_key().reduce([](int64_t a, int64_t v) { return a + v; });
+  auto table =
+      b.stream<S, int64_t>("in").group_by_key().reduce([](int64_t a, int64_t v) { return a + v; });
   table.filter([](const S&, int64_t v) { return v % 2 == 0; })
       .map_values([](int64_t v) { return "even:" + std::to_string(v); })
       .to_stream()

@@ -6,7 +6,11 @@
 
 #include <cstdio>
 
-struct Purchase { std::string product_id; int64_t quantity; brook::Cents total_purchase; };
+struct Purchase {
+  std::string product_id;
+  int64_t quantity;
+  brook::Cents total_purchase;
+};
 BROOK_JSON(Purchase, product_id, quantity, total_purchase)
 
 int main() {
@@ -15,7 +19,8 @@ int main() {
       .select_key([](const std::string&, const Purchase& p) { return p.product_id; })
       .map_values([](const Purchase& p) { return p.total_purchase; })
       .group_by_key()
-      .reduce([](brook::Cents a, brook::Cents b) { return a + b; }, brook::Materialized::as("sales"))
+      .reduce([](brook::Cents a, brook::Cents b) { return a + b; },
+              brook::Materialized::as("sales"))
       .to_stream()
       .map_values([](brook::Cents c) { return std::to_string(c.value); })
       .to("demo.sales.cents");

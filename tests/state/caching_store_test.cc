@@ -49,7 +49,8 @@ class CachingStoreTest : public ::testing::Test {
     inner_ = inner.get();
     store_ = std::make_unique<CachingStore>(std::move(inner), *cache_, time_);
     store_->set_flush_listener([this](std::string_view k, const std::string_view* v) {
-      flushed_.push_back({std::string(k), v ? std::optional<std::string>(std::string(*v)) : std::nullopt,
+      flushed_.push_back({std::string(k),
+                          v ? std::optional<std::string>(std::string(*v)) : std::nullopt,
                           time_.timestamp});
     });
   }

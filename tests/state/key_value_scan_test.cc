@@ -20,10 +20,14 @@ enum class Kind { kRocksDb, kTransactional, kInMemory, kCachedOverInMemory };
 
 std::string kind_name(const ::testing::TestParamInfo<Kind>& info) {
   switch (info.param) {
-    case Kind::kRocksDb: return "RocksDb";
-    case Kind::kTransactional: return "TransactionalRocksDb";
-    case Kind::kInMemory: return "InMemory";
-    case Kind::kCachedOverInMemory: return "CachedOverInMemory";
+    case Kind::kRocksDb:
+      return "RocksDb";
+    case Kind::kTransactional:
+      return "TransactionalRocksDb";
+    case Kind::kInMemory:
+      return "InMemory";
+    case Kind::kCachedOverInMemory:
+      return "CachedOverInMemory";
   }
   return "";
 }
@@ -45,7 +49,8 @@ class KeyValueScan : public ::testing::TestWithParam<Kind> {
         store_ = std::make_unique<RocksDbStore>("s", (dir_ / "s").string(), resources_);
         break;
       case Kind::kTransactional: {
-        auto txn = std::make_unique<TransactionalRocksDbStore>("s", (dir_ / "s").string(), resources_);
+        auto txn =
+            std::make_unique<TransactionalRocksDbStore>("s", (dir_ / "s").string(), resources_);
         txn_ = txn.get();
         store_ = std::move(txn);
         break;
@@ -54,7 +59,8 @@ class KeyValueScan : public ::testing::TestWithParam<Kind> {
         store_ = std::make_unique<InMemoryStore>("s");
         break;
       case Kind::kCachedOverInMemory:
-        store_ = std::make_unique<CachingStore>(std::make_unique<InMemoryStore>("s"), cache_, time_);
+        store_ =
+            std::make_unique<CachingStore>(std::make_unique<InMemoryStore>("s"), cache_, time_);
         break;
     }
     // Half the keys reach the layer below (committed, flushed), half stay above
@@ -90,7 +96,8 @@ class KeyValueScan : public ::testing::TestWithParam<Kind> {
 };
 
 TEST_P(KeyValueScan, ScansEveryEntryInKeyOrder) {
-  EXPECT_EQ(keys(KeyRange::all()), (std::vector<std::string>{"a", "b/1", "b/2", "b/3", "b\xff", "d"}));
+  EXPECT_EQ(keys(KeyRange::all()),
+            (std::vector<std::string>{"a", "b/1", "b/2", "b/3", "b\xff", "d"}));
 }
 
 TEST_P(KeyValueScan, ScansAClosedRangeWithBothEndsIncluded) {

@@ -105,7 +105,8 @@ TEST(ChangeloggingStore, LogsEveryPutAndDeleteWithTheRecordTimestamp) {
   RocksDbResources resources(8 << 20);
   RecordingWriter writer;
   RecordTime time;
-  ChangeloggingStore store(std::make_unique<RocksDbStore>("s", dir + "/s", resources), writer, time);
+  ChangeloggingStore store(std::make_unique<RocksDbStore>("s", dir + "/s", resources), writer,
+                           time);
   time.timestamp = 7;
   store.put("k", "v");
   time.timestamp = 8;
@@ -159,7 +160,8 @@ TEST(CheckpointNeeded, WaitsForEnoughRecordsUnlessEnforced) {
   EXPECT_FALSE(checkpoint_needed(written, little, false, 10000));
   EXPECT_TRUE(checkpoint_needed(written, enough, false, 10000)) << "deltas add up over partitions";
   EXPECT_TRUE(checkpoint_needed(written, little, true, 10000)) << "closing writes any change";
-  EXPECT_FALSE(checkpoint_needed(written, written, true, 10000)) << "nothing changed, nothing written";
+  EXPECT_FALSE(checkpoint_needed(written, written, true, 10000))
+      << "nothing changed, nothing written";
   EXPECT_FALSE(checkpoint_needed(written, {}, true, 10000));
   EXPECT_TRUE(checkpoint_needed({}, ChangelogOffsets{{{"c", 0}, 10000}}, false, 10000))
       << "no checkpoint yet: counted from offset 0";

@@ -10,7 +10,8 @@ namespace {
 class TransactionalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() / ("brook-txn-" + std::to_string(::getpid()))).string();
+    dir_ = (std::filesystem::temp_directory_path() / ("brook-txn-" + std::to_string(::getpid())))
+               .string();
     std::filesystem::remove_all(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -34,13 +34,14 @@ TEST(WindowKeySchema, AKeysTimeRangeScansItsWindowsAndSkipsLongerKeysThatShareIt
   for (int64_t t : {5, 10, 20, 30}) store.put(WindowKeySchema::to_store_key("a", t), "a");
   for (int64_t t : {5, 10, 20}) store.put(WindowKeySchema::to_store_key("ab", t), "ab");
   std::vector<int64_t> starts;
-  store.scan(WindowKeySchema::store_key_range("a", 10, 20), [&](std::string_view k, std::string_view v) {
-    std::string_view key;
-    int64_t start;
-    EXPECT_TRUE(WindowKeySchema::from_store_key(k, &key, &start));
-    if (key == "a") starts.push_back(start);
-    return true;
-  });
+  store.scan(WindowKeySchema::store_key_range("a", 10, 20),
+             [&](std::string_view k, std::string_view v) {
+               std::string_view key;
+               int64_t start;
+               EXPECT_TRUE(WindowKeySchema::from_store_key(k, &key, &start));
+               if (key == "a") starts.push_back(start);
+               return true;
+             });
   EXPECT_EQ(starts, (std::vector<int64_t>{10, 20}));
 }
 
@@ -52,7 +53,8 @@ TEST(SessionKeySchema, RoundTripsAndOrdersAKeysSessionsByEnd) {
   ASSERT_TRUE(SessionKeySchema::from_store_key(stored, &key, &got));
   EXPECT_EQ(key, "k");
   EXPECT_EQ(got, s);
-  EXPECT_LT(SessionKeySchema::to_store_key("k", {0, 10}), SessionKeySchema::to_store_key("k", {5, 20}));
+  EXPECT_LT(SessionKeySchema::to_store_key("k", {0, 10}),
+            SessionKeySchema::to_store_key("k", {5, 20}));
 }
 
 TEST(SessionKeySchema, FindsTheSessionsEndingAtOrAfterATime) {

@@ -89,8 +89,8 @@ class TopologyTestDriver {
 
   // Byte-level access, used by the typed topics.
   void pipe_raw(const std::string& topic, std::optional<int32_t> partition,
-                std::optional<std::string> key, std::optional<std::string> value,
-                int64_t timestamp, const Headers& headers = {});
+                std::optional<std::string> key, std::optional<std::string> value, int64_t timestamp,
+                const Headers& headers = {});
   std::deque<CapturedRecord>& captured(const std::string& topic);
   std::optional<std::string> raw_store_get(const std::string& store, const std::string& key);
   std::vector<std::pair<std::string, std::string>> raw_store_all(const std::string& store);

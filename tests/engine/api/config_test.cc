@@ -49,7 +49,8 @@ TEST(StreamsConfig, NamesTheKeyOfAnUnknownOrInvalidValue) {
     EXPECT_FALSE(s) << k << "=" << v;
     return s.message();
   };
-  EXPECT_NE(message("processing.guarantee", "twice").find("'processing.guarantee'"), std::string::npos);
+  EXPECT_NE(message("processing.guarantee", "twice").find("'processing.guarantee'"),
+            std::string::npos);
   EXPECT_NE(message("commit.interval.ms", "-1").find("'commit.interval.ms'"), std::string::npos);
   EXPECT_NE(message("num.stream.threads", "zero").find("'num.stream.threads'"), std::string::npos);
   EXPECT_NE(message("no.such.key", "1").find("'no.such.key'"), std::string::npos);

@@ -8,13 +8,16 @@ namespace {
 
 using namespace serde_test;
 
-bool parse(const std::string& s, Event& e) { return Serde<Event>::deserialize(s.data(), s.size(), e); }
+bool parse(const std::string& s, Event& e) {
+  return Serde<Event>::deserialize(s.data(), s.size(), e);
+}
 
 TEST(JsonSerde, ReadsFieldsInAnyOrderAndIgnoresUnknownOnes) {
   Event e;
-  ASSERT_TRUE(parse(R"({"inner":{"n":3,"name":"x"},"list":[1,2],"amount":7.98,"unknown":{"deep":[1,{"a":2}]},)"
-                    R"("flag":true,"ratio":0.5,"count":12,"id":"e1"})",
-                    e));
+  ASSERT_TRUE(parse(
+      R"({"inner":{"n":3,"name":"x"},"list":[1,2],"amount":7.98,"unknown":{"deep":[1,{"a":2}]},)"
+      R"("flag":true,"ratio":0.5,"count":12,"id":"e1"})",
+      e));
   EXPECT_EQ(e.id, "e1");
   EXPECT_EQ(e.count, 12);
   EXPECT_DOUBLE_EQ(e.ratio, 0.5);
@@ -27,14 +30,20 @@ TEST(JsonSerde, ReadsFieldsInAnyOrderAndIgnoresUnknownOnes) {
 }
 
 TEST(JsonSerde, RejectsMissingRequiredFieldsWrongTypesAndNonJson) {
-  const std::string ok = R"({"id":"a","count":1,"ratio":1,"flag":false,"amount":1,"list":[],"inner":{"name":"","n":0}})";
+  const std::string ok =
+      R"({"id":"a","count":1,"ratio":1,"flag":false,"amount":1,"list":[],"inner":{"name":"","n":0}})";
   Event e;
   EXPECT_TRUE(parse(ok, e));
-  EXPECT_FALSE(parse(R"({"count":1,"ratio":1,"flag":false,"amount":1,"list":[],"inner":{"name":"","n":0}})", e))
+  EXPECT_FALSE(parse(
+      R"({"count":1,"ratio":1,"flag":false,"amount":1,"list":[],"inner":{"name":"","n":0}})", e))
       << "missing id";
-  EXPECT_FALSE(parse(R"({"id":"a","count":"1","ratio":1,"flag":false,"amount":1,"list":[],"inner":{"name":"","n":0}})", e))
+  EXPECT_FALSE(parse(
+      R"({"id":"a","count":"1","ratio":1,"flag":false,"amount":1,"list":[],"inner":{"name":"","n":0}})",
+      e))
       << "count is a string";
-  EXPECT_FALSE(parse(R"({"id":"a","count":1,"ratio":1,"flag":false,"amount":"1.00","list":[],"inner":{"name":"","n":0}})", e))
+  EXPECT_FALSE(parse(
+      R"({"id":"a","count":1,"ratio":1,"flag":false,"amount":"1.00","list":[],"inner":{"name":"","n":0}})",
+      e))
       << "amount is a string";
   EXPECT_FALSE(parse("", e));
   EXPECT_FALSE(parse("not json", e));

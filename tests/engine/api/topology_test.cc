@@ -30,12 +30,15 @@ TEST(Topology, DescribesSubtopologiesWithStableGeneratedNames) {
       "    Processor: KSTREAM-KEY-SELECT-0000000001 (stores: [])\n"
       "      --> KSTREAM-SINK-0000000004\n"
       "      <-- KSTREAM-SOURCE-0000000000\n"
-      "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition)\n"
+      "    Sink: KSTREAM-SINK-0000000004 (topic: "
+      "KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition)\n"
       "      <-- KSTREAM-KEY-SELECT-0000000001\n"
       "   Sub-topology: 1\n"
-      "    Source: KSTREAM-SOURCE-0000000005 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition])\n"
+      "    Source: KSTREAM-SOURCE-0000000005 (topics: "
+      "[KSTREAM-AGGREGATE-STATE-STORE-0000000003-repartition])\n"
       "      --> KSTREAM-AGGREGATE-0000000002\n"
-      "    Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000003])\n"
+      "    Processor: KSTREAM-AGGREGATE-0000000002 (stores: "
+      "[KSTREAM-AGGREGATE-STATE-STORE-0000000003])\n"
       "      --> KTABLE-TOSTREAM-0000000006\n"
       "      <-- KSTREAM-SOURCE-0000000005\n"
       "    Processor: KTABLE-TOSTREAM-0000000006 (stores: [])\n"
@@ -81,8 +84,7 @@ template <class Counter>
 Topology char_counting(bool caching) {
   Topology t;
   t.add_source<S, S>("src", {"in"});
-  t.add_processor<S, S, S, int64_t>("counter", [] { return std::make_unique<Counter>(); },
-                                    {"src"});
+  t.add_processor<S, S, S, int64_t>("counter", [] { return std::make_unique<Counter>(); }, {"src"});
   t.add_state_store(Topology::StoreDef{"chars", true, true, caching}, {"counter"});
   t.add_sink<S, int64_t>("sink", "out", {"counter"});
   return t;

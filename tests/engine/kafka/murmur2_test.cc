@@ -5,7 +5,9 @@
 namespace brook {
 namespace {
 
-int32_t java_murmur2(const std::string& s) { return static_cast<int32_t>(murmur2(s.data(), s.size())); }
+int32_t java_murmur2(const std::string& s) {
+  return static_cast<int32_t>(murmur2(s.data(), s.size()));
+}
 
 // Vectors from Kafka's own UtilsTest, so keys partition as Java clients do.
 TEST(Murmur2, MatchesKafkaJavaClients) {

@@ -7,7 +7,8 @@ namespace {
 
 // Records are told apart by their timestamps here: the messages themselves are
 // empty (a PartitionGroup never looks inside one).
-int64_t pop_timestamp(PartitionGroup& g, int64_t now, std::map<PartitionGroup::Queue*, std::deque<int64_t>>& sent) {
+int64_t pop_timestamp(PartitionGroup& g, int64_t now,
+                      std::map<PartitionGroup::Queue*, std::deque<int64_t>>& sent) {
   PartitionGroup::Queue* q = g.next(now);
   if (!q) return -1;
   g.pop(*q);
