@@ -24,20 +24,31 @@ class KStreamAggregate final : public NodeBase, public Input<K, V>, public Emitt
   KStreamAggregate(std::string name, std::string store, Folder folder)
       : NodeBase(std::move(name)), store_name_(std::move(store)), folder_(std::move(folder)) {}
 
+  // Changes carry the aggregate's previous value too (what a table-table join
+  // or a regrouping needs), at the price of a copy per record, or of a store
+  // lookup per cache flush.
+  void enable_sending_old_values() override { send_old_values_ = true; }
+
   void init(TaskContext& task) override {
     NodeBase::init(task);
     state::KeyValueBytesStore& store = task.store(store_name_);
     store_.emplace(store);
     cached_ = store.as_cache();
-    if (cached_) {
+    if (cached_ && send_old_values_) {
+      cached_->set_change_listener(
+          [this](std::string_view k, const std::string_view* v, const std::string_view* old) {
+            Record<K, Change<VA>> out{};
+            if (!KS::deserialize(k.data(), k.size(), out.key)) return;
+            if (v && !decode(*v, out.value.new_value)) return;
+            if (old && !decode(*old, out.value.old_value)) return;
+            out.timestamp = this->task().record_time().timestamp;
+            this->forward(out);
+          });
+    } else if (cached_) {
       cached_->set_flush_listener([this](std::string_view k, const std::string_view* v) {
         Record<K, Change<VA>> out{};
         if (!KS::deserialize(k.data(), k.size(), out.key)) return;
-        if (v) {
-          VA agg{};
-          if (!VS::deserialize(v->data(), v->size(), agg)) return;
-          out.value.new_value = std::move(agg);
-        }
+        if (v && !decode(*v, out.value.new_value)) return;
         out.timestamp = this->task().record_time().timestamp;
         this->forward(out);
       });
@@ -53,10 +64,12 @@ class KStreamAggregate final : public NodeBase, public Input<K, V>, public Emitt
       });
       return;
     }
-    VA aggregate = folder_(r.key, r.value, store_->get(r.key));
-    store_->put(r.key, aggregate);
-    this->forward(
-        Record<K, Change<VA>>{r.key, Change<VA>{std::move(aggregate)}, r.timestamp, r.headers});
+    Change<VA> change;
+    std::optional<VA> current = store_->get(r.key);
+    if (send_old_values_) change.old_value = current;
+    change.new_value = folder_(r.key, r.value, std::move(current));
+    store_->put(r.key, *change.new_value);
+    this->forward(Record<K, Change<VA>>{r.key, std::move(change), r.timestamp, r.headers});
   }
 
  private:
@@ -64,6 +77,14 @@ class KStreamAggregate final : public NodeBase, public Input<K, V>, public Emitt
   Folder folder_;
   std::optional<KeyValueStore<K, VA, KS, VS>> store_;
   state::CachingStore* cached_ = nullptr;
+  bool send_old_values_ = false;
+
+  static bool decode(std::string_view bytes, std::optional<VA>& out) {
+    VA value{};
+    if (!VS::deserialize(bytes.data(), bytes.size(), value)) return false;
+    out = std::move(value);
+    return true;
+  }
 };
 
 }  // namespace brook::operators

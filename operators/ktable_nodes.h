@@ -27,6 +27,7 @@ class KTableMapValues final : public NodeBase,
   void process(const Record<K, Change<V>>& r) override {
     Record<K, Change<V2>> out{r.key, {}, r.timestamp, r.headers};
     if (r.value.new_value) out.value.new_value = call_value_fn(f_, r.key, *r.value.new_value);
+    if (r.value.old_value) out.value.old_value = call_value_fn(f_, r.key, *r.value.old_value);
     this->forward(out);
   }
 
@@ -40,8 +41,21 @@ class KTableFilter final : public NodeBase,
                            public Emitter<K, Change<V>> {
  public:
   KTableFilter(std::string name, P p) : NodeBase(std::move(name)), p_(std::move(p)) {}
+  void enable_sending_old_values() override { send_old_values_ = true; }
   void process(const Record<K, Change<V>>& r) override {
-    if (r.value.new_value && static_cast<bool>(p_(r.key, *r.value.new_value)) == keep) {
+    if (send_old_values_) {
+      // With old values (as Kafka Streams' KTableFilter): each side as the
+      // filtered table saw it; nothing when the key was absent before and after.
+      Record<K, Change<V>> out{r.key, {}, r.timestamp, r.headers};
+      if (r.value.new_value && passes(r.key, *r.value.new_value))
+        out.value.new_value = r.value.new_value;
+      if (r.value.old_value && passes(r.key, *r.value.old_value)) {
+        out.value.old_value = r.value.old_value;
+      }
+      if (out.value.new_value || out.value.old_value) this->forward(out);
+      return;
+    }
+    if (r.value.new_value && passes(r.key, *r.value.new_value)) {
       this->forward(r);
     } else {
       // Filtered out: the key is absent from the result table.
@@ -50,7 +64,9 @@ class KTableFilter final : public NodeBase,
   }
 
  private:
+  bool passes(const K& key, const V& value) { return static_cast<bool>(p_(key, value)) == keep; }
   P p_;
+  bool send_old_values_ = false;
 };
 
 }  // namespace brook::operators

@@ -138,13 +138,19 @@ void CachingStore::flush_entry(Entries::iterator it) {
   --dirty_count_;
   int64_t saved = time_.timestamp;
   time_.timestamp = e.timestamp;
+  std::string old;
+  bool had_old = change_listener_ && inner_->get(key, &old);
+  std::string_view old_view = old;
+  const std::string_view* old_value = had_old ? &old_view : nullptr;
   if (e.value) {
     inner_->put(key, *e.value);
     std::string_view v = *e.value;
     if (listener_) listener_(key, &v);
+    if (change_listener_) change_listener_(key, &v, old_value);
   } else {
     inner_->remove(key);
     if (listener_) listener_(key, nullptr);
+    if (change_listener_) change_listener_(key, nullptr, old_value);
   }
   time_.timestamp = saved;
 }

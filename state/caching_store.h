@@ -42,6 +42,15 @@ class CachingStore final : public KeyValueBytesStore {
   ~CachingStore() override;
 
   void set_flush_listener(FlushListener listener) { listener_ = std::move(listener); }
+  // Instead: called with the value the store below held before (null when
+  // none), which the flush reads from it first (a lookup per flushed entry, as
+  // Kafka Streams' cache pays when a table sends old values).
+  using ChangeListener = std::function<void(std::string_view key, const std::string_view* value,
+                                            const std::string_view* old_value)>;
+  void set_change_listener(ChangeListener listener) {
+    listener_ = nullptr;
+    change_listener_ = std::move(listener);
+  }
 
   const std::string& name() const override { return inner_->name(); }
   bool get(std::string_view key, std::string* value) override;
@@ -132,6 +141,7 @@ class CachingStore final : public KeyValueBytesStore {
   ThreadCache& cache_;
   RecordTime& time_;
   FlushListener listener_;
+  ChangeListener change_listener_;
   Entries entries_;
   std::list<std::string> lru_;
   size_t dirty_count_ = 0;

@@ -90,6 +90,9 @@ class NodeBase {
   virtual void on_wall_clock(int64_t now_ms) {}
   // Called once when the task closes (after flush() if the close is clean).
   virtual void close() {}
+  // A node forwarding a KTable's Change<V>: include the previous values from
+  // now on (called before init(), when the topology asks for it).
+  virtual void enable_sending_old_values() {}
 
  protected:
   TaskContext& task() { return *task_; }

@@ -53,6 +53,17 @@ const Topology::NodeDef* Topology::find_node(const std::string& name) const {
   return it == index_.end() ? nullptr : &nodes_[it->second];
 }
 
+void Topology::enable_sending_old_values(const std::string& name) {
+  auto it = index_.find(name);
+  if (it == index_.end()) throw TopologyError("no node '" + name + "'");
+  NodeDef& def = nodes_[it->second];
+  def.send_old_values = true;
+  // A derived table computes its old values from its parent's.
+  if (def.table_from_parent) {
+    for (const std::string& p : def.predecessors) enable_sending_old_values(p);
+  }
+}
+
 const Topology::StoreDef* Topology::find_store(const std::string& name) const {
   for (const StoreDef& s : stores_) {
     if (s.name == name) return &s;

@@ -33,6 +33,7 @@ void StreamTask::initialize() {
   std::map<std::string, NodeBase*> by_name;
   for (const Topology::NodeDef* def : subtopology_.nodes) {
     nodes_.push_back(def->create());
+    if (def->send_old_values) nodes_.back()->enable_sending_old_values();
     by_name[def->name] = nodes_.back().get();
     if (def->kind == Topology::NodeKind::kSource) {
       auto* source = dynamic_cast<SourceNodeBase*>(nodes_.back().get());

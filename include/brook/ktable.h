@@ -38,6 +38,11 @@ class KTable {
     return add<V, operators::KTableFilter<K, V, P, false>>("KTABLE-FILTER", named, std::move(p));
   }
 
+  // From now on the table's changes carry each key's previous value too
+  // (Change::old_value), as a table-table join or a regrouping needs; so do
+  // those of the tables it derives from. to_stream() is unaffected.
+  void enable_sending_old_values() const { builder_->topology().enable_sending_old_values(node_); }
+
   // The store holding this table, or empty for a derived table not materialized.
   const std::string& queryable_store_name() const { return store_; }
   const std::string& node_name() const { return node_; }
@@ -80,6 +85,7 @@ KTable<K, V2> KTable<K, V>::add(const char* prefix, const Named& named, F f) con
   d.kind = Topology::NodeKind::kProcessor;
   d.name = name;
   d.predecessors = {node_};
+  d.table_from_parent = true;
   d.create = [name, f]() -> std::unique_ptr<NodeBase> { return std::make_unique<Node>(name, f); };
   d.connect = Topology::connector<K, Change<V2>>();
   builder_->topology().add_node(std::move(d));

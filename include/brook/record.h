@@ -37,10 +37,12 @@ template <class K, class V>
 KeyValue(K, V) -> KeyValue<K, V>;
 
 // What a KTable forwards: the new value of a key, or nullopt when the key was
-// deleted (a tombstone).
+// deleted (a tombstone), and — only when what lies downstream asked for it
+// (KTable::enable_sending_old_values) — the value the key had before.
 template <class V>
 struct Change {
   std::optional<V> new_value;
+  std::optional<V> old_value;
 };
 
 // Where a record came from; absent for records forwarded from a cache flush.

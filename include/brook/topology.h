@@ -38,6 +38,11 @@ class Topology {
     std::vector<std::string> topics;      // a source's topics, or a sink's one topic
     bool internal_topics = false;         // repartition topics (application.id-prefixed)
     std::vector<std::string> stores;
+    // A KTable node whose changes must carry old values (a table-table join
+    // or a regrouping reads them), and whether its table derives from its
+    // parent's (map_values, filter), which must then send them too.
+    bool send_old_values = false;
+    bool table_from_parent = false;
     std::function<std::unique_ptr<NodeBase>()> create;
     // Wires `child` below `self`; knows self's output types. Null for sinks.
     std::function<void(NodeBase& self, NodeBase& child)> connect;
@@ -156,6 +161,9 @@ class Topology {
   const NodeDef* find_node(const std::string& name) const;
   const std::vector<StoreDef>& stores() const { return stores_; }
   const StoreDef* find_store(const std::string& name) const;
+  // Makes the KTable node `name` (and the tables it derives from) forward old
+  // values with new ones; throws TopologyError for an unknown node.
+  void enable_sending_old_values(const std::string& name);
   std::vector<Subtopology> subtopologies() const;
   // Changelog topic name (without the application.id prefix) of a logged store.
   static std::string changelog_topic(const std::string& store) { return store + "-changelog"; }
