@@ -35,7 +35,8 @@ inline void check(const brook::Status& s) {
 }
 
 // Properties given with --property for one client (prefix stripped).
-inline std::map<std::string, std::string> client_defaults(const Options& o, const std::string& prefix) {
+inline std::map<std::string, std::string> client_defaults(const Options& o,
+                                                          const std::string& prefix) {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : o.properties) {
     if (k.rfind(prefix, 0) == 0) out[k.substr(prefix.size())] = v;

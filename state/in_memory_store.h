@@ -9,7 +9,7 @@
 
 namespace brook::state {
 
-class InMemoryStore final : public KeyValueBytesStore {
+class InMemoryStore final : public BottomStore {
  public:
   explicit InMemoryStore(std::string name) : name_(std::move(name)) {}
 
@@ -20,19 +20,8 @@ class InMemoryStore final : public KeyValueBytesStore {
   void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override { return map_.size(); }
   void flush() override {}
-  void restore(std::string_view key, const std::string_view* value) override {
-    if (value) {
-      put(key, *value);
-    } else {
-      remove(key);
-    }
-  }
-  bool transactional() const override { return false; }
-  void commit(const TopicPartitionOffsets&) override {}
-  TopicPartitionOffsets committed_offsets() override { return {}; }
   void wipe() override { map_.clear(); }
   void close() override {}
-  void discard() override {}
 
  private:
   std::string name_;

@@ -124,4 +124,23 @@ class KeyValueBytesStore {
   virtual CachingStore* as_cache() { return nullptr; }
 };
 
+// The common ground of the stores at the bottom of a stack (RocksDB, memory):
+// a restored record is a plain write, and nothing is staged to commit or
+// discard. A store that stages writes overrides the last four.
+class BottomStore : public KeyValueBytesStore {
+ public:
+  void restore(std::string_view key, const std::string_view* value) override {
+    if (value) {
+      put(key, *value);
+    } else {
+      remove(key);
+    }
+  }
+  bool transactional() const override { return false; }
+  // Writes went through already; the offsets go to a checkpoint file.
+  void commit(const TopicPartitionOffsets&) override {}
+  TopicPartitionOffsets committed_offsets() override { return {}; }
+  void discard() override {}
+};
+
 }  // namespace brook::state

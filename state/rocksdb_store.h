@@ -19,7 +19,7 @@ class Status;
 
 namespace brook::state {
 
-class RocksDbStore final : public KeyValueBytesStore {
+class RocksDbStore final : public BottomStore {
  public:
   // Opens (creating if needed) the database at `path`; throws StateStoreError.
   RocksDbStore(std::string name, std::string path, const RocksDbResources& resources);
@@ -32,21 +32,9 @@ class RocksDbStore final : public KeyValueBytesStore {
   void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override;
-  void restore(std::string_view key, const std::string_view* value) override {
-    if (value) {
-      put(key, *value);
-    } else {
-      remove(key);
-    }
-  }
-  bool transactional() const override { return false; }
-  // Writes went through to RocksDB's log already; the offsets go to a checkpoint.
-  void commit(const TopicPartitionOffsets&) override {}
-  TopicPartitionOffsets committed_offsets() override { return {}; }
   // Closes the database, deletes its files and opens it empty.
   void wipe() override;
   void close() override;
-  void discard() override {}  // every write went through
 
   // Options shared by every RocksDB store of brook: the process budget's cache
   // and write-buffer manager, memtables sized from it.

@@ -25,7 +25,7 @@ class WriteBatchWithIndex;
 
 namespace brook::state {
 
-class TransactionalRocksDbStore final : public KeyValueBytesStore {
+class TransactionalRocksDbStore final : public BottomStore {
  public:
   // Opens (creating if needed) the database at `path`; throws StateStoreError.
   TransactionalRocksDbStore(std::string name, std::string path, const RocksDbResources& resources);
@@ -38,14 +38,8 @@ class TransactionalRocksDbStore final : public KeyValueBytesStore {
   void scan(const KeyRange& range, const EntryFn& fn) override;
   uint64_t approximate_num_entries() override;
   void flush() override {}
-  // Staged like any write, and applied by the commit that ends the restore slice.
-  void restore(std::string_view key, const std::string_view* value) override {
-    if (value) {
-      put(key, *value);
-    } else {
-      remove(key);
-    }
-  }
+  // (restore() stages like any write; the commit that ends the restore slice
+  // applies it.)
   bool transactional() const override { return true; }
   // Drops the staged writes, deletes the database and opens it empty.
   void wipe() override;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "brook/config.h"
 #include "brook/status.h"
 
 namespace brook::kafka {
@@ -44,6 +45,12 @@ Status make_client(rd_kafka_type_t type, Conf conf, Handle* out);
 Status partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
                         std::map<std::string, int>* out, int timeout_ms = 10000,
                         bool with_leaders = false);
+
+// The isolation.level of consumers under `guarantee`: exactly-once reads only
+// committed records (inputs and changelogs alike).
+inline const char* isolation_level(ProcessingGuarantee guarantee) {
+  return guarantee == ProcessingGuarantee::kExactlyOnceV2 ? "read_committed" : "read_uncommitted";
+}
 
 // Whether a request that failed with `err` may succeed when asked again (a
 // leader or coordinator moving, a broker restarting, a timeout).

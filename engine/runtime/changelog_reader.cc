@@ -21,9 +21,7 @@ Status ChangelogReader::create(const StreamsConfig& config, const std::string& c
   // broker holds for fetch.wait.max.ms: keep that short, or every restoration
   // takes at least the default 500 ms however little it reads.
   props["fetch.wait.max.ms"] = "20";
-  props["isolation.level"] = config.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2
-                                 ? "read_committed"
-                                 : "read_uncommitted";
+  props["isolation.level"] = kafka::isolation_level(config.processing_guarantee());
   kafka::Conf conf;
   Status s = kafka::make_conf(props, &conf);
   if (!s) return s;

@@ -70,9 +70,7 @@ Status StreamThread::init() {
   // Range assignment gives partition p of every co-partitioned topic to the same
   // member, so a task's input partitions stay together.
   props["partition.assignment.strategy"] = "range";
-  props["isolation.level"] = cfg.processing_guarantee() == ProcessingGuarantee::kExactlyOnceV2
-                                 ? "read_committed"
-                                 : "read_uncommitted";
+  props["isolation.level"] = kafka::isolation_level(cfg.processing_guarantee());
   // From librdkafka 2.1 on, a partition over those bounds is looked at again
   // after this, instead of up to a second later (before 2.1: FetchWaker).
   if (!FetchWaker::needed()) props["fetch.queue.backoff.ms"] = "10";
