@@ -31,9 +31,9 @@ class KStreamAggregate final : public NodeBase, public Input<K, V>, public Emitt
 
   void init(TaskContext& task) override {
     NodeBase::init(task);
-    state::KeyValueBytesStore& store = task.store(store_name_);
-    store_.emplace(store);
-    cached_ = store.as_cache();
+    cached_ = task.record_cache(store_name_);
+    if (cached_ && !cached_->enabled()) cached_ = nullptr;
+    store_.emplace(task.store(store_name_), cached_);
     if (cached_ && send_old_values_) {
       cached_->set_change_listener(
           [this](std::string_view k, const std::string_view* v, const std::string_view* old) {

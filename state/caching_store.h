@@ -68,7 +68,6 @@ class CachingStore final : public KeyValueBytesStore {
   void wipe() override;
   void close() override;
   void discard() override;
-  CachingStore* as_cache() override { return this; }
 
   bool enabled() const { return cache_.enabled(); }
   // The key's cached object, or null when the key is not cached, is deleted, or

@@ -33,8 +33,6 @@ struct RecordTime {
   int64_t timestamp = 0;
 };
 
-class CachingStore;
-
 // Keys from `from` (inclusive) up to `to` (exclusive), in byte order; an absent
 // bound is open. A plain value.
 struct KeyRange {
@@ -119,9 +117,6 @@ class KeyValueBytesStore {
   // (a cache's dirty entries, staged writes), before a close after a failure:
   // the inputs that produced it are not committed and will be processed again.
   virtual void discard() = 0;
-
-  // This layer as a record cache (CachingStore), or null.
-  virtual CachingStore* as_cache() { return nullptr; }
 };
 
 // The common ground of the stores at the bottom of a stack (RocksDB, memory):

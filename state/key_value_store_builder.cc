@@ -16,10 +16,13 @@ std::unique_ptr<KeyValueBytesStore> KeyValueStoreBuilder::open() const {
 }
 
 std::unique_ptr<KeyValueBytesStore> KeyValueStoreBuilder::stack(
-    std::unique_ptr<KeyValueBytesStore> store) const {
+    std::unique_ptr<KeyValueBytesStore> store, CachingStore** cache) const {
+  if (cache) *cache = nullptr;
   if (writer_) store = std::make_unique<ChangeloggingStore>(std::move(store), *writer_, *time_);
   if (cache_ && cache_->enabled()) {
-    store = std::make_unique<CachingStore>(std::move(store), *cache_, *time_);
+    auto caching = std::make_unique<CachingStore>(std::move(store), *cache_, *time_);
+    if (cache) *cache = caching.get();
+    store = std::move(caching);
   }
   if (registry_) store = std::make_unique<MeteredStore>(std::move(store), *registry_, tags_);
   return store;

@@ -19,6 +19,7 @@
 
 namespace brook::state {
 
+class CachingStore;
 class ChangelogWriter;
 
 class KeyValueStoreBuilder {
@@ -60,8 +61,11 @@ class KeyValueStoreBuilder {
 
   // The bottom store, opened. Throws StateStoreError when it cannot open.
   std::unique_ptr<KeyValueBytesStore> open() const;
-  // `bottom` (from open()) with the wrappers asked for.
-  std::unique_ptr<KeyValueBytesStore> stack(std::unique_ptr<KeyValueBytesStore> bottom) const;
+  // `bottom` (from open()) with the wrappers asked for. `*cache`, when given,
+  // is set to the record-cache layer it added (null when none): typed access
+  // keeps values deserialized there.
+  std::unique_ptr<KeyValueBytesStore> stack(std::unique_ptr<KeyValueBytesStore> bottom,
+                                            CachingStore** cache = nullptr) const;
 
  private:
   std::string name_;

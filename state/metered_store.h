@@ -2,8 +2,9 @@
 // at DEBUG: counts and times every operation that passes through it (put,
 // get, delete, range, flush, restore), in sensors named after Kafka Streams'
 // store metrics and tagged with the store and its task. Typed reads and writes
-// of objects held by a record cache go to the cache directly (as_cache()) and
-// are not timed here. One per store; used on the task's thread only.
+// of objects held by a record cache go to the cache directly (the task hands
+// typed stores its store's cache layer) and are not timed here. One per store; used on the task's
+// thread only.
 #pragma once
 
 #include <chrono>
@@ -58,7 +59,6 @@ class MeteredStore final : public KeyValueBytesStore {
   void wipe() override { inner_->wipe(); }
   void close() override { inner_->close(); }
   void discard() override { inner_->discard(); }
-  CachingStore* as_cache() override { return inner_->as_cache(); }
 
  private:
   struct Timer {

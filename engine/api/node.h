@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "brook/record.h"
+#include "state/caching_store.h"
 #include "state/key_value_bytes_store.h"
 
 namespace brook {
@@ -58,6 +59,10 @@ class TaskContext {
   // The top layer of the named store; throws std::logic_error when the store is
   // not connected to the calling node.
   virtual state::KeyValueBytesStore& store(const std::string& name) = 0;
+  // The record-cache layer of the named store's stack, or null when it has
+  // none: typed stores keep values deserialized there, and an aggregation
+  // forwards what its flushes write.
+  virtual state::CachingStore* record_cache(const std::string& name) = 0;
   // The full name of a topic: internal topics get the application.id prefix.
   virtual std::string resolve_topic(const std::string& topic, bool internal) const = 0;
   virtual void send(const OutgoingRecord& record) = 0;

@@ -38,6 +38,7 @@ struct ProcessorStateManager::StoreStack {
   std::unique_ptr<Writer> writer;
   std::unique_ptr<state::KeyValueBytesStore> opened;  // the bottom, until stacked
   std::unique_ptr<state::KeyValueBytesStore> top;
+  state::CachingStore* cache = nullptr;  // the record-cache layer of `top`, if any
 };
 
 ProcessorStateManager::ProcessorStateManager(TaskId id, const Topology& topology,
@@ -147,7 +148,7 @@ void ProcessorStateManager::initialize(RecordCollector& collector) {
     if (metrics_.recording_level == RecordingLevel::kDebug) {
       stack->builder.metered(metrics_.registry, {{"task-id", id_str_}, {"store-name", name}});
     }
-    stack->top = stack->builder.stack(std::move(stack->opened));
+    stack->top = stack->builder.stack(std::move(stack->opened), &stack->cache);
   }
 }
 
@@ -157,6 +158,11 @@ state::KeyValueBytesStore& ProcessorStateManager::store(const std::string& name)
     throw std::logic_error("store '" + name + "' is not connected to task " + id_str_);
   }
   return *it->second->top;
+}
+
+state::CachingStore* ProcessorStateManager::record_cache(const std::string& name) {
+  store(name);  // throws for a store not connected
+  return stores_.at(name)->cache;
 }
 
 void ProcessorStateManager::restore(const std::string& store, std::string_view key,

@@ -19,6 +19,7 @@
 #include "brook/topology.h"
 #include "engine/runtime/record_collector.h"
 #include "engine/runtime/task_id.h"
+#include "state/caching_store.h"
 #include "state/checkpoint_file.h"
 #include "state/key_value_bytes_store.h"
 #include "state/rocksdb_resources.h"
@@ -56,6 +57,8 @@ class ProcessorStateManager {
   // The top of the store's stack, as the task's nodes use it.
   state::KeyValueBytesStore& store(const std::string& name);
   bool has_store(const std::string& name) const { return stores_.count(name) > 0; }
+  // The record-cache layer of the store's stack, or null (caching off).
+  state::CachingStore* record_cache(const std::string& name);
 
   // Changelogs of the logged stores, and where restoration starts.
   const std::vector<Changelog>& changelogs() const { return changelogs_; }

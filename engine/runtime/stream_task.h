@@ -103,6 +103,9 @@ class StreamTask final : public TaskContext {
   }
   state::RecordTime& record_time() override { return record_time_; }
   state::KeyValueBytesStore& store(const std::string& name) override { return state_.store(name); }
+  state::CachingStore* record_cache(const std::string& name) override {
+    return state_.record_cache(name);
+  }
   std::string resolve_topic(const std::string& topic, bool internal) const override;
   void send(const OutgoingRecord& record) override;
   void on_deserialization_error(const RawRecord& raw, std::string_view what) override;

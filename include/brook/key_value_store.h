@@ -20,10 +20,13 @@ namespace brook {
 template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class KeyValueStore {
  public:
-  explicit KeyValueStore(state::KeyValueBytesStore& store)
-      : store_(&store), cache_(store.as_cache()) {
+  // `cache`: the record-cache layer of `store`'s stack, if any.
+  explicit KeyValueStore(state::KeyValueBytesStore& store, state::CachingStore* cache = nullptr)
+      : store_(&store), cache_(cache) {
     if (cache_ && !cache_->enabled()) cache_ = nullptr;
   }
+  // A store whose top layer is a record cache.
+  explicit KeyValueStore(state::CachingStore& cache) : KeyValueStore(cache, &cache) {}
 
   const std::string& name() const { return store_->name(); }
 

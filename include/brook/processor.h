@@ -75,6 +75,6 @@ namespace brook {
 template <class KOut, class VOut>
 template <class K, class V, class KS, class VS>
 KeyValueStore<K, V, KS, VS> ProcessorContext<KOut, VOut>::key_value_store(const std::string& name) {
-  return KeyValueStore<K, V, KS, VS>(task_.store(name));
+  return KeyValueStore<K, V, KS, VS>(task_.store(name), task_.record_cache(name));
 }
 }  // namespace brook
