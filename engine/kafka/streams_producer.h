@@ -75,6 +75,10 @@ class StreamsProducer final : public RecordCollector {
   // Offset of the last acknowledged record this producer wrote to the partition,
   // or -1.
   int64_t last_offset(const std::string& topic, int32_t partition) const;
+  int64_t changelog_end(const TopicPartition& changelog) const override {
+    int64_t last = last_offset(changelog.topic, changelog.partition);
+    return last >= 0 ? last + 1 : -1;
+  }
   rd_kafka_t* handle() { return rk_.get(); }
 
   bool transactional() const { return transactional_; }

@@ -1,6 +1,7 @@
 // RecordCollector: where a task's sink nodes and changelogging stores send
-// records. The stream thread implements it on its Kafka producer
-// (StreamsProducer); the TopologyTestDriver captures records in memory.
+// records, and which tells a task, after a commit, where its changelogs end.
+// The stream thread implements it on its Kafka producer (StreamsProducer); the
+// TopologyTestDriver captures records in memory.
 // Used on the owning thread only.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "brook/processor.h"
+#include "brook/topic_partition.h"
 
 namespace brook {
 
@@ -17,6 +19,9 @@ class RecordCollector {
   // `partition < 0`: by key (murmur2, as Kafka's Java clients), or any partition
   // for a null key.
   virtual void send(const OutgoingRecord& record, int32_t partition) = 0;
+  // The offset after the last record sent to `changelog` that Kafka has
+  // acknowledged, or -1 when none was (Kafka Streams' RecordCollector#offsets).
+  virtual int64_t changelog_end(const TopicPartition& changelog) const = 0;
 };
 
 // Kafka's default partitioner hash (murmur2), so keys land where Java clients and

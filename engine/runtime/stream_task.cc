@@ -136,6 +136,19 @@ void StreamTask::on_wall_clock(int64_t now_ms) {
   for (auto& node : nodes_) node->on_wall_clock(now_ms);
 }
 
+void StreamTask::post_commit(bool enforce_checkpoints, bool transactional) {
+  for (const Changelog& c : state_.changelogs()) {
+    TopicPartition tp{c.topic, c.partition};
+    int64_t end = collector_.changelog_end(tp);
+    if (end >= 0) state_.advance_changelog_offset(tp, end);
+  }
+  if (transactional) {
+    state_.commit_stores();
+  } else {
+    state_.write_checkpoint(enforce_checkpoints);
+  }
+}
+
 void StreamTask::close(bool clean) {
   if (closed_) return;
   closed_ = true;

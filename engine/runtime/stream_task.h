@@ -6,9 +6,9 @@
 // Commit protocol, driven by the owner: flush() pushes cached updates through the
 // stores (and so to changelogs and downstream); the owner then makes the sends
 // durable and commits input offsets (at-least-once) or the transaction
-// (exactly-once); then write_checkpoint() (at-least-once) records the changelog
-// offsets the local stores contain, or commit_stores() (exactly-once) applies
-// the staged store writes atomically with those offsets.
+// (exactly-once); then post_commit() takes the changelog offsets its collector
+// saw acknowledged and writes a checkpoint (at-least-once) or applies the
+// staged store writes atomically with those offsets (exactly-once).
 #pragma once
 
 #include <map>
@@ -77,17 +77,19 @@ class StreamTask final : public TaskContext {
   void set_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset) {
     state_.set_changelog_offset(TopicPartition{topic, partition}, next_offset);
   }
-  // The same, unless the store is at a later position already.
-  void advance_changelog_offset(const std::string& topic, int32_t partition, int64_t next_offset) {
-    state_.advance_changelog_offset(TopicPartition{topic, partition}, next_offset);
-  }
   ProcessorStateManager& state() { return state_; }
 
   // Flushes the stores (caches), then the nodes.
   void flush();
   // Passes the wall-clock time (milliseconds) to the nodes.
   void on_wall_clock(int64_t now_ms);
-  void write_checkpoint(bool enforce) { state_.write_checkpoint(enforce); }
+  // After a commit: the changelog offsets the task's own collector saw
+  // acknowledged become the stores' (only forward: a write of this thread may
+  // predate the task's restoration to a later offset, when the task left and
+  // came back), then a checkpoint is written (at-least-once: when they moved
+  // enough, or `enforce_checkpoints`) or the staged writes are applied
+  // (`transactional`, exactly-once).
+  void post_commit(bool enforce_checkpoints, bool transactional);
   void commit_stores() { state_.commit_stores(); }
   bool transactional(const std::string& store) const { return state_.transactional(store); }
   // Flushes (if clean) and closes nodes and stores.

@@ -91,13 +91,15 @@ class StreamThread final : private GroupConsumer::Listener,
   void commit_all(bool revoking = false, bool enforce_checkpoints = false);
   // TaskManager::Committer
   Result commit_inputs(const TopicPartitionOffsets& inputs) override;
-  int64_t changelog_end(const TopicPartition& changelog) const override;
   bool transactional() const override { return producer_->transactional(); }
   bool in_transaction() const override { return producer_->in_transaction(); }
   // RecordCollector, for the tasks: sends through the current producer (which
   // a failed transaction may replace under tasks that are still restoring).
   void send(const OutgoingRecord& record, int32_t partition) override {
     producer_->send(record, partition);
+  }
+  int64_t changelog_end(const TopicPartition& changelog) const override {
+    return producer_->changelog_end(changelog);
   }
   // "committed T-P@O ..." at debug level.
   void log_committed(const TopicPartitionOffsets& offsets) const;

@@ -66,11 +66,6 @@ TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionO
   return Result::kCommitted;
 }
 
-int64_t StreamThread::changelog_end(const TopicPartition& changelog) const {
-  int64_t last = producer_->last_offset(changelog.topic, changelog.partition);
-  return last >= 0 ? last + 1 : -1;
-}
-
 void StreamThread::log_committed(const TopicPartitionOffsets& offsets) const {
   if (!log::enabled(log::Level::kDebug)) return;
   std::string where;

@@ -192,19 +192,7 @@ bool TaskManager::commit(Committer& committer, bool enforce_checkpoints) {
   // record the changelog offsets they hold, and apply the staged writes.
   bool transactional = committer.transactional();
   for (auto& [id, e] : tasks_) {
-    if (e->restoring) continue;
-    StreamTask& task = *e->task;
-    for (const StreamTask::Changelog& c : task.changelogs()) {
-      // Only forward: this producer's last write may predate the task's
-      // restoration to a later offset (the task left this thread and came back).
-      int64_t end = committer.changelog_end(TopicPartition{c.topic, c.partition});
-      if (end >= 0) task.advance_changelog_offset(c.topic, c.partition, end);
-    }
-    if (transactional) {
-      task.commit_stores();
-    } else {
-      task.write_checkpoint(enforce_checkpoints);
-    }
+    if (!e->restoring) e->task->post_commit(enforce_checkpoints, transactional);
   }
   uncommitted_ = false;
   return true;

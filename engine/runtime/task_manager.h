@@ -42,9 +42,6 @@ class TaskManager {
     // positions that moved): at-least-once flushes the producer, then commits
     // the offsets; exactly-once commits the transaction with them.
     virtual Result commit_inputs(const TopicPartitionOffsets& inputs) = 0;
-    // The offset after the last record this committer wrote to `changelog`,
-    // or -1 when it wrote none.
-    virtual int64_t changelog_end(const TopicPartition& changelog) const = 0;
     // Exactly-once: stores stage their writes until the commit (and carry
     // their changelog offsets), instead of writing checkpoints.
     virtual bool transactional() const = 0;

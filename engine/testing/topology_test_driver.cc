@@ -43,6 +43,9 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
 
   ~Impl() override { tasks_.close_all(true); }
 
+  // Nothing is acknowledged: the stores are in memory and keep no offsets.
+  int64_t changelog_end(const TopicPartition&) const override { return -1; }
+
   void send(const OutgoingRecord& r, int32_t partition) override {
     int32_t p = partition;
     if (p < 0) {
@@ -128,7 +131,6 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     deliver_pending();
     return Result::kCommitted;
   }
-  int64_t changelog_end(const TopicPartition&) const override { return -1; }
   bool transactional() const override { return false; }
   bool in_transaction() const override { return false; }
 
