@@ -37,6 +37,7 @@ mutations=(
   "d8-changelog-offset-overwritten|engine/runtime/state_manager.cc|  offset = std::max(offset, next_offset);|  offset = next_offset;|ExactlyOnceOnRealKafka.TasksThatLeaveAndComeBack|real"
   "d8-restore-stops-at-stable-offset|engine/runtime/changelog_reader.cc|      if (end > high && !skip_tail) {|      if (false) {|ExactlyOnceOnRealKafka.AStoreAheadOfAnOpenTransactionWaitsForItAndIsNotWiped|real"
   "d9-guarantee-switch-not-noticed|engine/runtime/state_manager.cc|  if (found == wanted) return;|  return;|Guarantees.SwitchingTheGuaranteeRebuildsTheStoresFromTheirChangelogs|embedded"
+  "marker-holds-multi-input-position|engine/runtime/partition_group.cc|      if (q->end_seen > q->next_offset) q->next_offset = q->end_seen;\n||MultiInputIntegration|real"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

@@ -30,6 +30,10 @@ PartitionGroup::Queue* PartitionGroup::next(int64_t now_ms) {
   for (const auto& q : queues_) {
     if (q->paused) continue;
     if (q->records.empty()) {
+      // Every record before the end it last reported is processed: the
+      // position moves past what follows them and is never delivered
+      // (a transaction's marker).
+      if (q->end_seen > q->next_offset) q->next_offset = q->end_seen;
       if (max_idle_ms_ == kNeverWait) continue;
       if (!caught_up(*q)) {
         // Records may be on their way (fetched but not yet delivered, or not

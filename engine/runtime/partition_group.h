@@ -84,8 +84,9 @@ class PartitionGroup {
   void clear();
 
  private:
-  // Whether `q`, empty, is known to have nothing more on its way.
-  static bool caught_up(const Queue& q) { return q.end_seen >= 0 && q.next_offset >= q.end_seen; }
+  // Whether `q`, empty, is known to have nothing more on its way: the last
+  // thing the consumer said of it was its end (a record since resets that).
+  static bool caught_up(const Queue& q) { return q.end_seen >= 0; }
 
   int64_t max_idle_ms_;
   std::vector<std::unique_ptr<Queue>> queues_;

@@ -96,6 +96,18 @@ TEST(PartitionGroup, TheEndMovesAnEmptyPartitionsPositionPastWhatIsNeverDelivere
   EXPECT_EQ(p.b->next_offset, 0) << "records still buffered: the position stays before them";
 }
 
+TEST(PartitionGroup, AMarkerAfterThePartitionsLastRecordHoldsNothingBack) {
+  TwoPartitions p(0);
+  p.add(p.b, 1);            // offset 0
+  p.group.at_end(*p.b, 2);  // a transaction marker at 1
+  p.add(p.a, 5);
+  EXPECT_EQ(p.next(), 1);
+  EXPECT_EQ(p.b->next_offset, 1);
+  p.group.at_end(*p.a, 1);
+  EXPECT_EQ(p.next(), 5) << "right is read to its end, marker included: nothing to wait for";
+  EXPECT_EQ(p.b->next_offset, 2) << "its position to commit is past the marker";
+}
+
 TEST(PartitionGroup, PausedPartitionsAreNeitherProcessedNorWaitedFor) {
   TwoPartitions p(0);
   p.b->paused = true;
