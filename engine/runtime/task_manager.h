@@ -35,7 +35,8 @@ class TaskManager {
     enum class Result {
       kCommitted,    // the sends are durable, the input positions committed
       kOutputsOnly,  // the sends are durable; the positions were refused (a
-                     // rebalance under way): at-least-once processes them again
+                     // rebalance under way): they go with the next commit, or
+                     // the partitions' next owner processes them again
       kFailed,       // nothing may be recorded; the caller recovers the tasks
     };
     // Makes every record the tasks sent durable and commits `inputs` (the input

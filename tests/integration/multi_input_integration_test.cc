@@ -42,12 +42,12 @@ int64_t produce_in_transactions(const std::string& bootstrap, const std::string&
     ok(rd_kafka_begin_transaction(rk));
     for (size_t j = i; j < std::min(values.size(), i + per_txn); ++j) {
       const auto& [v, ts] = values[j];
-      EXPECT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                  RD_KAFKA_V_PARTITION(partition),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
-                                  RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END),
-                RD_KAFKA_RESP_ERR_NO_ERROR);
+      EXPECT_EQ(
+          rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(v.data()), v.size()),
+                            RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END),
+          RD_KAFKA_RESP_ERR_NO_ERROR);
     }
     ok(rd_kafka_commit_transaction(rk, 30000));
   }
@@ -73,15 +73,20 @@ TEST(MultiInputIntegration, ATaskReadingTwoTopicsProcessesThemInTimeOrderToTheir
   std::map<std::pair<std::string, int32_t>, int64_t> ends;
   for (int32_t p = 0; p < kPartitions; ++p) {
     std::vector<std::pair<std::string, int64_t>> l, r;
-    for (int64_t t = 1000; t < 1060; t += 2) l.push_back({"p" + std::to_string(p) + ":" + std::to_string(t), t});
-    for (int64_t t = 1001; t < 1030; t += 2) r.push_back({"p" + std::to_string(p) + ":" + std::to_string(t), t});
-    ends[{left, p}] = produce_in_transactions(kafka.bootstrap_servers(), kafka.unique("txn-l"), left, p, l, 7);
-    ends[{right, p}] = produce_in_transactions(kafka.bootstrap_servers(), kafka.unique("txn-r"), right, p, r, 4);
+    for (int64_t t = 1000; t < 1060; t += 2)
+      l.push_back({"p" + std::to_string(p) + ":" + std::to_string(t), t});
+    for (int64_t t = 1001; t < 1030; t += 2)
+      r.push_back({"p" + std::to_string(p) + ":" + std::to_string(t), t});
+    ends[{left, p}] =
+        produce_in_transactions(kafka.bootstrap_servers(), kafka.unique("txn-l"), left, p, l, 7);
+    ends[{right, p}] =
+        produce_in_transactions(kafka.bootstrap_servers(), kafka.unique("txn-r"), right, p, r, 4);
   }
 
   StreamsBuilder builder;
   builder.stream<S, S>(left).merge(builder.stream<S, S>(right)).to(out);
-  std::string state_dir = (std::filesystem::temp_directory_path() / kafka.unique("brook-multi")).string();
+  std::string state_dir =
+      (std::filesystem::temp_directory_path() / kafka.unique("brook-multi")).string();
   {
     StreamsConfig config = kafka.bounded_config(app, state_dir);
     config.set("processing.guarantee", "exactly_once_v2");
@@ -104,7 +109,8 @@ TEST(MultiInputIntegration, ATaskReadingTwoTopicsProcessesThemInTimeOrderToTheir
     EXPECT_EQ(times.size(), 45u) << task;
     std::string seen;
     for (int64_t t : times) seen += " " + std::to_string(t);
-    EXPECT_TRUE(std::is_sorted(times.begin(), times.end())) << task << " processed out of order:" << seen;
+    EXPECT_TRUE(std::is_sorted(times.begin(), times.end()))
+        << task << " processed out of order:" << seen;
   }
   for (const auto& [tp, end] : ends) {
     EXPECT_EQ(kafka.committed_offset(app, tp.first, tp.second), end)
