@@ -29,7 +29,7 @@ size_t count_of(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-KafkaCluster::KafkaCluster(int brokers) {
+bool KafkaCluster::start(int brokers, std::string* failure) {
   char out_template[] = "/tmp/brook-kafka-cluster-out.XXXXXX";
   int fd = ::mkstemp(out_template);
   if (fd < 0) throw std::runtime_error("mkstemp failed");
@@ -66,10 +66,31 @@ KafkaCluster::KafkaCluster(int brokers) {
       pids_.push_back(std::stoi(line.substr(line.find('=') + 1)));
   }
   if (bootstrap_.empty() || static_cast<int>(pids_.size()) != brokers) {
-    if (script_ > 0) ::kill(-script_, SIGKILL);
-    throw std::runtime_error("scripts/kafka.sh --brokers " + std::to_string(brokers) +
-                             " did not start:\n" + out);
+    if (script_ > 0) {
+      ::kill(-script_, SIGKILL);
+      int status = 0;
+      ::waitpid(script_, &status, 0);
+    }
+    script_ = -1;
+    bootstrap_.clear();
+    dir_.clear();
+    pids_.clear();
+    *failure = out;
+    return false;
   }
+  return true;
+}
+
+KafkaCluster::KafkaCluster(int brokers) {
+  // A cluster that does not come up (seen once in CI: three brokers silent
+  // for two minutes on a loaded machine) is started once more, on new ports,
+  // before the test fails: what the test is about comes after.
+  std::string failure;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (start(brokers, &failure)) return;
+  }
+  throw std::runtime_error("scripts/kafka.sh --brokers " + std::to_string(brokers) +
+                           " did not start (twice):\n" + failure);
 }
 
 KafkaCluster::~KafkaCluster() {

@@ -37,6 +37,9 @@ class KafkaCluster {
   void restart_broker(int n);
 
  private:
+  // One attempt: the cluster is up (true), or nothing of it is left running
+  // and `*failure` holds the script's output.
+  bool start(int brokers, std::string* failure);
   std::string dir_;
   std::string bootstrap_;
   std::vector<pid_t> pids_;
