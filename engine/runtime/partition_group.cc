@@ -70,12 +70,4 @@ bool PartitionGroup::any_buffered() const {
   return false;
 }
 
-void PartitionGroup::clear() {
-  for (const auto& q : queues_) {
-    q->records.clear();
-    q->end_seen = -1;
-    q->idle_since = -1;
-  }
-}
-
 }  // namespace brook

@@ -80,8 +80,6 @@ class PartitionGroup {
   uint64_t enforced_processing() const { return enforced_; }
 
   bool any_buffered() const;
-  // Drops what is buffered (the positions are to be rewound).
-  void clear();
 
  private:
   // Whether `q`, empty, is known to have nothing more on its way: the last

@@ -56,7 +56,6 @@ class ProcessorStateManager {
 
   // The top of the store's stack, as the task's nodes use it.
   state::KeyValueBytesStore& store(const std::string& name);
-  bool has_store(const std::string& name) const { return stores_.count(name) > 0; }
   // The record-cache layer of the store's stack, or null (caching off).
   state::CachingStore* record_cache(const std::string& name);
 

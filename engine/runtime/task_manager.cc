@@ -246,10 +246,4 @@ bool TaskManager::pending(const BoundedProgress& progress) const {
   return false;
 }
 
-uint64_t TaskManager::enforced_processing() const {
-  uint64_t n = 0;
-  for (const auto& [id, e] : tasks_) n += e->inputs.enforced_processing();
-  return n;
-}
-
 }  // namespace brook

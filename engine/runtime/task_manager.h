@@ -113,8 +113,6 @@ class TaskManager {
   // Bounded runs: whether records are still due — buffered, or not yet read up
   // to the target.
   bool pending(const BoundedProgress& progress) const;
-  // Enforced processing (max.task.idle.ms) summed over the tasks.
-  uint64_t enforced_processing() const;
 
  private:
   struct Entry {

@@ -121,15 +121,6 @@ TEST(PartitionGroup, PausedPartitionsAreNeitherProcessedNorWaitedFor) {
   EXPECT_EQ(p.next(), 1);
 }
 
-TEST(PartitionGroup, ClearDropsWhatIsBuffered) {
-  TwoPartitions p(PartitionGroup::kNeverWait);
-  p.add(p.a, 1);
-  p.add(p.b, 2);
-  p.group.clear();
-  EXPECT_FALSE(p.group.any_buffered());
-  EXPECT_EQ(p.group.next(0), nullptr);
-}
-
 TEST(PartitionGroup, ASinglePartitionIsSingle) {
   PartitionGroup g(0);
   g.add_partition({"in", 3}, nullptr, 0);
