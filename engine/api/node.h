@@ -52,7 +52,12 @@ class TaskContext {
   virtual const std::string& application_id() const = 0;
   virtual const std::string& task_id() const = 0;
   virtual int32_t partition() const = 0;
+  // The largest timestamp the task has processed (kept across restarts in
+  // the committed offsets' metadata), -1 before any.
   virtual int64_t stream_time() const = 0;
+  // A source took a record with this (extracted) timestamp: stream time moves
+  // to it if it is later, before the record is forwarded.
+  virtual void advance_stream_time(int64_t timestamp) = 0;
   virtual const RecordMetadata* record_metadata() const = 0;
   // The timestamp of the record being processed; stores stamp writes with it.
   virtual state::RecordTime& record_time() = 0;
@@ -133,7 +138,15 @@ class Emitter {
 class SourceNodeBase : public NodeBase {
  public:
   using NodeBase::NodeBase;
-  virtual void process_raw(const RawRecord& raw) = 0;
+  // Deserializes the record, extracts its timestamp and forwards it. Returns
+  // that timestamp, or -1 when the record was skipped (it did not deserialize,
+  // or its timestamp could not be extracted or was negative).
+  virtual int64_t process_raw(const RawRecord& raw) = 0;
+  // The timestamp the record will be processed with, for ordering records
+  // buffered from several partitions: the Kafka timestamp, or what the
+  // source's extractor finds (raw.timestamp when it finds nothing; processing
+  // then skips the record).
+  virtual int64_t timestamp_of(const RawRecord& raw) = 0;
 };
 
 }  // namespace brook

@@ -3,8 +3,10 @@
 // one instance per task and topic.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "brook/record.h"
 #include "brook/serde.h"
@@ -20,32 +22,52 @@ class SourceNode final : public SourceNodeBase, public Emitter<K, V> {
   SourceNode(std::string name, Extractor extractor)
       : SourceNodeBase(std::move(name)), extractor_(std::move(extractor)) {}
 
-  void process_raw(const RawRecord& raw) override {
+  int64_t process_raw(const RawRecord& raw) override {
     if (!KS::deserialize(raw.key, raw.key_size, record_.key)) {
       task().on_deserialization_error(raw, "key");
-      return;
+      return -1;
     }
     if (!VS::deserialize(raw.value, raw.value_size, record_.value)) {
       task().on_deserialization_error(raw, "value");
-      return;
+      return -1;
     }
-    record_.timestamp = extractor_(record_.key, record_.value, raw.timestamp);
-    if (record_.timestamp < 0) {
-      task().on_dropped_record(name(), "negative timestamp");
-      return;
+    std::optional<int64_t> ts =
+        extract_timestamp(extractor_, record_.key, record_.value, raw.timestamp);
+    if (!ts || *ts < 0) {
+      task().on_dropped_record(name(),
+                               ts ? "negative timestamp" : "no timestamp could be extracted");
+      return -1;
     }
+    record_.timestamp = *ts;
     if (raw.headers) {
       record_.headers = *raw.headers;
     } else if (!record_.headers.empty()) {
       record_.headers.clear();
     }
+    task().advance_stream_time(record_.timestamp);
     task().record_time().timestamp = record_.timestamp;
     this->forward(record_);
+    return record_.timestamp;
+  }
+
+  int64_t timestamp_of(const RawRecord& raw) override {
+    if constexpr (std::is_same_v<Extractor, RecordTimestamp>) {
+      return raw.timestamp;
+    } else {
+      if (!KS::deserialize(raw.key, raw.key_size, peek_.key) ||
+          !VS::deserialize(raw.value, raw.value_size, peek_.value)) {
+        return raw.timestamp;
+      }
+      std::optional<int64_t> ts =
+          extract_timestamp(extractor_, peek_.key, peek_.value, raw.timestamp);
+      return ts && *ts >= 0 ? *ts : raw.timestamp;
+    }
   }
 
  private:
   Extractor extractor_;
   Record<K, V> record_;  // reused, so strings keep their capacity
+  Record<K, V> peek_;    // timestamp_of's, reused likewise
 };
 
 // Writes records with the serdes KS and VS.

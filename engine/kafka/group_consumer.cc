@@ -1,5 +1,8 @@
 #include "engine/kafka/group_consumer.h"
 
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "engine/common/log.h"
@@ -17,12 +20,41 @@ kafka::PartitionList to_list(const std::vector<TopicPartition>& partitions) {
 
 }  // namespace
 
-kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets) {
+kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets,
+                                       const TopicPartitionOffsets* times) {
   kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
   for (const auto& [tp, offset] : offsets) {
-    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+    rd_kafka_topic_partition_t* p =
+        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+    p->offset = offset;
+    if (!times) continue;
+    auto t = times->find(tp);
+    if (t == times->end()) continue;
+    std::string m = encode_partition_time(t->second);
+    // The list frees it with free().
+    p->metadata = std::malloc(m.size());
+    if (!p->metadata) throw std::bad_alloc();
+    std::memcpy(p->metadata, m.data(), m.size());
+    p->metadata_size = m.size();
   }
   return list;
+}
+
+namespace {
+constexpr std::string_view kPartitionTimeTag = "brook.partition-time=";
+}
+
+std::string encode_partition_time(int64_t time) {
+  return std::string(kPartitionTimeTag) + std::to_string(time);
+}
+
+std::optional<int64_t> decode_partition_time(std::string_view metadata) {
+  if (!metadata.starts_with(kPartitionTimeTag)) return std::nullopt;
+  metadata.remove_prefix(kPartitionTimeTag.size());
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(metadata.data(), metadata.data() + metadata.size(), v);
+  if (ec != std::errc() || end != metadata.data() + metadata.size() || v < 0) return std::nullopt;
+  return v;
 }
 
 Status GroupConsumer::create(const std::map<std::string, std::string>& properties,
@@ -130,7 +162,8 @@ Status GroupConsumer::seek(const TopicPartitionOffsets& positions) {
 
 Status GroupConsumer::committed_positions(const std::vector<TopicPartition>& partitions,
                                           std::chrono::milliseconds timeout,
-                                          TopicPartitionOffsets* out) {
+                                          TopicPartitionOffsets* out,
+                                          TopicPartitionOffsets* times) {
   kafka::PartitionList list = to_list(partitions);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -157,8 +190,14 @@ Status GroupConsumer::committed_positions(const std::vector<TopicPartition>& par
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   out->clear();
+  if (times) times->clear();
   for (int i = 0; i < list->cnt; ++i) {
     const auto& p = list->elems[i];
+    if (times && p.metadata && p.offset >= 0) {
+      std::optional<int64_t> t = decode_partition_time(
+          std::string_view(static_cast<const char*>(p.metadata), p.metadata_size));
+      if (t) (*times)[TopicPartition{p.topic, p.partition}] = *t;
+    }
     int64_t next = p.offset;
     if (next < 0) {
       // No committed offset: the group never read it (auto.offset.reset=earliest).
@@ -173,9 +212,10 @@ Status GroupConsumer::committed_positions(const std::vector<TopicPartition>& par
   return Status::ok();
 }
 
-Status GroupConsumer::commit(const TopicPartitionOffsets& offsets) {
+Status GroupConsumer::commit(const TopicPartitionOffsets& offsets,
+                             const TopicPartitionOffsets* times) {
   if (offsets.empty()) return Status::ok();
-  rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), to_partition_list(offsets).get(), 0);
+  rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), to_partition_list(offsets, times).get(), 0);
   if (err) return Status::error(rd_kafka_err2str(err));
   return Status::ok();
 }

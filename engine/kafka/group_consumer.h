@@ -9,7 +9,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brook/status.h"
@@ -60,10 +62,13 @@ class GroupConsumer {
   // partition's beginning when it has none (auto.offset.reset=earliest).
   // Never guesses: retriable errors (a coordinator loading or moving) are asked
   // again for up to `timeout`; then, or on any other error, it fails.
+  // `times`, when given, gets the partition times committed with the offsets.
   Status committed_positions(const std::vector<TopicPartition>& partitions,
-                             std::chrono::milliseconds timeout, TopicPartitionOffsets* out);
-  // Commits the offsets (synchronously).
-  Status commit(const TopicPartitionOffsets& offsets);
+                             std::chrono::milliseconds timeout, TopicPartitionOffsets* out,
+                             TopicPartitionOffsets* times = nullptr);
+  // Commits the offsets (synchronously), with the partition times in `times`
+  // (when given) in their metadata.
+  Status commit(const TopicPartitionOffsets& offsets, const TopicPartitionOffsets* times = nullptr);
   // Leaves the group (the listener's on_revoked runs if partitions are held).
   void close();
 
@@ -80,7 +85,15 @@ class GroupConsumer {
   bool closed_ = false;
 };
 
-// A librdkafka partition list of `offsets`.
-kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets);
+// A librdkafka partition list of `offsets`; the partition times in `times`
+// (when given) go in each offset's metadata.
+kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets,
+                                       const TopicPartitionOffsets* times = nullptr);
+// A partition's time (the largest timestamp processed from it: Kafka Streams
+// keeps it in the committed offset's metadata too, so that a task's stream
+// time survives restarts and moves) as offset metadata, and back; nullopt for
+// metadata that is not one (another application's, or none).
+std::string encode_partition_time(int64_t time);
+std::optional<int64_t> decode_partition_time(std::string_view metadata);
 
 }  // namespace brook

@@ -35,6 +35,9 @@ class PartitionGroup {
     SourceNodeBase* source = nullptr;  // the task's node reading this topic
     int64_t next_offset = -1;          // next to process (= offset to commit)
     int64_t committed = -1;
+    // The largest timestamp processed from this partition (Kafka Streams'
+    // partition time), committed with its offset; -1 before any.
+    int64_t partition_time = -1;
     bool paused = false;  // the task restores: nothing of it is processed
 
     bool empty() const { return records.empty(); }

@@ -58,7 +58,7 @@ SourceNodeBase* StreamTask::source(std::string_view topic) const {
   return it->second;
 }
 
-void StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
+int64_t StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
   metadata_ = RecordMetadata{raw.topic, raw.partition, raw.offset};
   has_metadata_ = true;
   RawRecord r = raw;
@@ -67,18 +67,24 @@ void StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
   }
-  if (r.timestamp > stream_time_) stream_time_ = r.timestamp;
+  int64_t ts;
   if (process_sensor_) {
     auto start = std::chrono::steady_clock::now();
-    source->process_raw(r);
+    ts = source->process_raw(r);
     process_sensor_->record_ns(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now() - start)
                                    .count());
   } else {
-    source->process_raw(r);
+    ts = source->process_raw(r);
   }
   has_metadata_ = false;
   metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
+  return ts;
+}
+
+int64_t StreamTask::timestamp_of(const RawRecord& raw, SourceNodeBase* source) {
+  if (options_.wall_clock_timestamps) return raw.timestamp;
+  return source->timestamp_of(raw);
 }
 
 std::string StreamTask::resolve_topic(const std::string& topic, bool internal) const {

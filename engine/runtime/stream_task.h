@@ -57,10 +57,16 @@ class StreamTask final : public TaskContext {
   void initialize();
 
   const TaskId& id() const { return id_; }
-  // Processes one raw record from `raw.topic` (a full topic name).
-  void process(const RawRecord& raw) { process(raw, source(raw.topic)); }
+  // Processes one raw record from `raw.topic` (a full topic name); returns
+  // its timestamp, or -1 when it was skipped.
+  int64_t process(const RawRecord& raw) { return process(raw, source(raw.topic)); }
   // The same with the topic's source node, looked up once by the caller.
-  void process(const RawRecord& raw, SourceNodeBase* source);
+  int64_t process(const RawRecord& raw, SourceNodeBase* source);
+  // The timestamp `raw` will be processed with (for ordering buffered records).
+  int64_t timestamp_of(const RawRecord& raw, SourceNodeBase* source);
+  // Stream time as committed before (a restart or a move of the task): the
+  // largest partition time of its inputs. Only forward.
+  void restore_stream_time(int64_t time) { advance_stream_time(time); }
   // The source node reading `topic` (a full topic name); throws if none.
   SourceNodeBase* source(std::string_view topic) const;
 
@@ -100,6 +106,9 @@ class StreamTask final : public TaskContext {
   const std::string& task_id() const override { return id_str_; }
   int32_t partition() const override { return id_.partition; }
   int64_t stream_time() const override { return stream_time_; }
+  void advance_stream_time(int64_t timestamp) override {
+    if (timestamp > stream_time_) stream_time_ = timestamp;
+  }
   const RecordMetadata* record_metadata() const override {
     return has_metadata_ ? &metadata_ : nullptr;
   }

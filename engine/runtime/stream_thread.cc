@@ -246,13 +246,14 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
     ids.insert(TaskId{it->second, tp.partition});
     inputs.push_back(tp);
   }
-  TopicPartitionOffsets positions = committed_positions(inputs);
+  TopicPartitionOffsets times;
+  TopicPartitionOffsets positions = committed_positions(inputs, &times);
   if (log::enabled(log::Level::kDebug)) {
     std::string where;
     for (const auto& [tp, offset] : positions) where += fmt::format(" {}@{}", tp.str(), offset);
     log::debug("{}: assigned at{}", client_id_, where);
   }
-  create_tasks(ids, positions, /*after_abort=*/false);
+  create_tasks(ids, positions, times, /*after_abort=*/false);
   // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
   // input paused until it runs), at the positions looked up above: the
   // consumer need not ask again. Partitions of tasks still restoring stay paused.
@@ -272,15 +273,15 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
 }
 
 TopicPartitionOffsets StreamThread::committed_positions(
-    const std::vector<TopicPartition>& partitions) {
+    const std::vector<TopicPartition>& partitions, TopicPartitionOffsets* times) {
   TopicPartitionOffsets positions;
-  Status s = consumer_->committed_positions(partitions, task_timeout_, &positions);
+  Status s = consumer_->committed_positions(partitions, task_timeout_, &positions, times);
   if (!s) throw std::runtime_error(s.message());
   return positions;
 }
 
 void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
-                                bool after_abort) {
+                                const TopicPartitionOffsets& times, bool after_abort) {
   for (auto& task : creator_->create(ids)) {
     bool needs_restore = false;
     Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
@@ -292,7 +293,7 @@ void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitio
         inputs[tp] = offset;
       }
     }
-    tasks_->add(std::move(task), inputs, needs_restore);
+    tasks_->add(std::move(task), inputs, times, needs_restore);
   }
 }
 

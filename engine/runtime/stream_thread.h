@@ -81,8 +81,11 @@ class StreamThread final : private GroupConsumer::Listener,
   // Creates, opens and adds (restoring or running) the tasks `ids`, their
   // inputs at `positions`.
   void create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
-                    bool after_abort);
-  TopicPartitionOffsets committed_positions(const std::vector<TopicPartition>& partitions);
+                    const TopicPartitionOffsets& times, bool after_abort);
+  // The group's committed positions of `partitions`, and in `times` the
+  // partition times committed with them.
+  TopicPartitionOffsets committed_positions(const std::vector<TopicPartition>& partitions,
+                                            TopicPartitionOffsets* times);
 
   // Commits every task (TaskManager::commit, with this thread as committer),
   // and recovers when the commit fails. `revoking`: called while partitions are
@@ -90,7 +93,8 @@ class StreamThread final : private GroupConsumer::Listener,
   // checkpoint (revoking, closing).
   void commit_all(bool revoking = false, bool enforce_checkpoints = false);
   // TaskManager::Committer
-  Result commit_inputs(const TopicPartitionOffsets& inputs) override;
+  Result commit_inputs(const TopicPartitionOffsets& inputs,
+                       const TopicPartitionOffsets& times) override;
   bool transactional() const override { return producer_->transactional(); }
   bool in_transaction() const override { return producer_->in_transaction(); }
   // RecordCollector, for the tasks: sends through the current producer (which

@@ -31,12 +31,13 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
   recover(txn_error_, txn_message_, revoking);
 }
 
-TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionOffsets& inputs) {
+TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionOffsets& inputs,
+                                                           const TopicPartitionOffsets& times) {
   if (producer_->transactional()) {
     // Only a commit of something shows the failures are over (a commit of
     // nothing, while revived tasks wait for their input, succeeds trivially).
     bool committing = !inputs.empty() || producer_->in_transaction();
-    kafka::PartitionList offsets = to_partition_list(inputs);
+    kafka::PartitionList offsets = to_partition_list(inputs, &times);
     txn_message_.clear();
     txn_error_ = producer_->commit_transaction(consumer_->handle(), offsets.get(), &txn_message_);
     if (txn_error_ != StreamsProducer::TxnError::kNone) return Result::kFailed;
@@ -46,7 +47,7 @@ TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionO
       // rebalance or restart would re-read the inputs from the beginning.
       // Refused (a rebalance under way), the positions count as uncommitted
       // and go with the next commit.
-      Status s = consumer_->commit(inputs);
+      Status s = consumer_->commit(inputs, &times);
       if (!s) {
         log::warn("{}: offset commit failed: {}", client_id_, s.message());
         return Result::kOutputsOnly;
@@ -60,7 +61,7 @@ TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionO
   Status s = producer_->flush();
   if (!s) throw std::runtime_error(s.message());
   if (inputs.empty()) return Result::kCommitted;
-  s = consumer_->commit(inputs);
+  s = consumer_->commit(inputs, &times);
   if (!s) {
     // Typically a rebalance in progress: the records will be processed again
     // by the partition's next owner (at-least-once).
@@ -170,11 +171,12 @@ void StreamThread::revive_tasks() {
   if (ids.empty()) return;
   // What the broker has committed, not what this thread believes: after a
   // failed commit, the transaction may have committed after all.
-  TopicPartitionOffsets positions = committed_positions(inputs);
+  TopicPartitionOffsets times;
+  TopicPartitionOffsets positions = committed_positions(inputs, &times);
   // Rewind the consumer; this also drops what it fetched past those positions.
   Status s = consumer_->seek(positions);
   if (!s) throw std::runtime_error(s.message());
-  create_tasks(ids, positions, /*after_abort=*/true);
+  create_tasks(ids, positions, times, /*after_abort=*/true);
   for (StreamTask* t : tasks_->restoring()) consumer_->pause(tasks_->inputs_of(t->id()));
   log::info("{}: {} tasks reverted to their last commit ({} restoring)", client_id_, ids.size(),
             tasks_->restoring_count());

@@ -26,10 +26,15 @@ bool may_have_headers(const rd_kafka_message_t* msg) {
 }  // namespace
 
 void TaskManager::add(std::unique_ptr<StreamTask> task, const TopicPartitionOffsets& inputs,
-                      bool restoring) {
+                      const TopicPartitionOffsets& times, bool restoring) {
   auto e = std::make_unique<Entry>(max_idle_ms_);
   for (const auto& [tp, offset] : inputs) {
     PartitionGroup::Queue& q = e->inputs.add_partition(tp, task->source(tp.topic), offset);
+    auto t = times.find(tp);
+    if (t != times.end()) {
+      q.partition_time = t->second;
+      task->restore_stream_time(t->second);
+    }
     routes_[tp] = Route{e.get(), &q};
   }
   e->task = std::move(task);
@@ -96,7 +101,8 @@ bool TaskManager::route(kafka::Message msg) {
     uncommitted_ = true;
     return true;
   }
-  int64_t ts = rd_kafka_message_timestamp(msg.get(), nullptr);
+  RawRecord raw = to_raw(q, msg.get(), nullptr);
+  int64_t ts = r->entry->task->timestamp_of(raw, q.source);
   r->entry->inputs.add(q, std::move(msg), ts);
   return false;
 }
@@ -107,7 +113,8 @@ void TaskManager::at_end_of_partition(const rd_kafka_message_t* eof) {
   it->second.entry->inputs.at_end(*it->second.queue, eof->offset);
 }
 
-void TaskManager::process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka_message_t* msg) {
+RawRecord TaskManager::to_raw(const PartitionGroup::Queue& q, const rd_kafka_message_t* msg,
+                              Headers* headers) {
   RawRecord raw;
   raw.topic = q.tp.topic;
   raw.partition = msg->partition;
@@ -117,20 +124,26 @@ void TaskManager::process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka
   raw.key_size = msg->key_len;
   raw.value = static_cast<const char*>(msg->payload);
   raw.value_size = msg->len;
-  Headers headers;
   rd_kafka_headers_t* hdrs = nullptr;
-  if (may_have_headers(msg) && rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      hdrs) {
+  if (headers && may_have_headers(msg) &&
+      rd_kafka_message_headers(msg, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name;
     const void* value;
     size_t size;
     for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i) {
-      headers.emplace_back(
+      headers->emplace_back(
           name, value ? std::string(static_cast<const char*>(value), size) : std::string());
     }
-    raw.headers = &headers;
+    raw.headers = headers;
   }
-  e.task->process(raw, q.source);
+  return raw;
+}
+
+void TaskManager::process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka_message_t* msg) {
+  Headers headers;
+  RawRecord raw = to_raw(q, msg, &headers);
+  int64_t ts = e.task->process(raw, q.source);
+  if (ts > q.partition_time) q.partition_time = ts;
   q.next_offset = msg->offset + 1;
 }
 
@@ -160,7 +173,8 @@ bool TaskManager::punctuate(int64_t now_ms) {
   return requested;
 }
 
-TopicPartitionOffsets TaskManager::advanced_offsets(bool in_transaction) const {
+TopicPartitionOffsets TaskManager::advanced_offsets(bool in_transaction,
+                                                    TopicPartitionOffsets* times) const {
   TopicPartitionOffsets offsets;
   for (const auto& [tp, r] : routes_) {
     if (r.queue->next_offset > r.queue->committed) offsets[tp] = r.queue->next_offset;
@@ -173,6 +187,10 @@ TopicPartitionOffsets TaskManager::advanced_offsets(bool in_transaction) const {
       if (r.queue->next_offset >= 0) offsets[tp] = r.queue->next_offset;
     }
   }
+  for (const auto& [tp, offset] : offsets) {
+    int64_t t = routes_.at(tp).queue->partition_time;
+    if (t >= 0) (*times)[tp] = t;
+  }
   return offsets;
 }
 
@@ -181,8 +199,9 @@ bool TaskManager::commit(Committer& committer, bool enforce_checkpoints) {
   for (auto& [id, e] : tasks_) {
     if (!e->restoring) e->task->flush();
   }
-  TopicPartitionOffsets offsets = advanced_offsets(committer.in_transaction());
-  Committer::Result result = committer.commit_inputs(offsets);
+  TopicPartitionOffsets times;
+  TopicPartitionOffsets offsets = advanced_offsets(committer.in_transaction(), &times);
+  Committer::Result result = committer.commit_inputs(offsets, times);
   if (result == Committer::Result::kFailed) return false;
   if (result == Committer::Result::kCommitted) {
     for (auto& [tp, r] : routes_)

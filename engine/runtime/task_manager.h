@@ -41,8 +41,10 @@ class TaskManager {
     };
     // Makes every record the tasks sent durable and commits `inputs` (the input
     // positions that moved): at-least-once flushes the producer, then commits
-    // the offsets; exactly-once commits the transaction with them.
-    virtual Result commit_inputs(const TopicPartitionOffsets& inputs) = 0;
+    // the offsets; exactly-once commits the transaction with them. `times`:
+    // each input's partition time, committed in its offset's metadata.
+    virtual Result commit_inputs(const TopicPartitionOffsets& inputs,
+                                 const TopicPartitionOffsets& times) = 0;
     // Exactly-once: stores stage their writes until the commit (and carry
     // their changelog offsets), instead of writing checkpoints.
     virtual bool transactional() const = 0;
@@ -59,9 +61,11 @@ class TaskManager {
   TaskManager& operator=(const TaskManager&) = delete;
 
   // Takes an initialized task and its input partitions, each at the position
-  // it resumes from. A `restoring` task processes nothing until
-  // finish_restoring().
-  void add(std::unique_ptr<StreamTask> task, const TopicPartitionOffsets& inputs, bool restoring);
+  // it resumes from, and with the partition time committed with it, if any
+  // (`times`; the task's stream time starts at the largest). A `restoring`
+  // task processes nothing until finish_restoring().
+  void add(std::unique_ptr<StreamTask> task, const TopicPartitionOffsets& inputs,
+           const TopicPartitionOffsets& times, bool restoring);
   bool empty() const { return tasks_.empty(); }
   size_t size() const { return tasks_.size(); }
   size_t restoring_count() const { return restoring_; }
@@ -126,8 +130,12 @@ class TaskManager {
     PartitionGroup::Queue* queue;
   };
 
+  // The record as a task takes it; its headers are read into `headers` when given.
+  static RawRecord to_raw(const PartitionGroup::Queue& q, const rd_kafka_message_t* msg,
+                          Headers* headers);
   void process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka_message_t* msg);
-  TopicPartitionOffsets advanced_offsets(bool in_transaction) const;
+  // The input positions to commit, and their partition times in `times`.
+  TopicPartitionOffsets advanced_offsets(bool in_transaction, TopicPartitionOffsets* times) const;
   void close(Entry& e, bool clean);
   void set_paused(Entry& e, bool paused);
 

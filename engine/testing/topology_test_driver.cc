@@ -36,7 +36,7 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
         TopicPartitionOffsets inputs;
         for (const auto& t : st.source_topics) inputs[{t, p}] = 0;
         for (const auto& t : st.internal_source_topics) inputs[{internal_topic(app_, t), p}] = 0;
-        tasks_.add(std::move(task), inputs, /*restoring=*/false);
+        tasks_.add(std::move(task), inputs, {}, /*restoring=*/false);
       }
     }
   }
@@ -126,7 +126,7 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
 
   // TaskManager::Committer: what was sent is captured already; records sent
   // to repartition topics are processed now, as their next task would.
-  Result commit_inputs(const TopicPartitionOffsets&) override {
+  Result commit_inputs(const TopicPartitionOffsets&, const TopicPartitionOffsets&) override {
     delivered_ = !pending_.empty();
     deliver_pending();
     return Result::kCommitted;

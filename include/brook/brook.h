@@ -9,4 +9,5 @@
 #include "brook/record.h"
 #include "brook/serde.h"
 #include "brook/streams_builder.h"
+#include "brook/time.h"
 #include "brook/topology.h"

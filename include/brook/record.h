@@ -60,4 +60,13 @@ struct RecordTimestamp {
   }
 };
 
+// What an extractor found: an extractor returns int64_t (negative: none) or
+// std::optional<int64_t> (nullopt: none). A record without a timestamp is
+// skipped and counted as dropped.
+template <class Extractor, class K, class V>
+std::optional<int64_t> extract_timestamp(const Extractor& extractor, const K& key, const V& value,
+                                         int64_t record_timestamp) {
+  return extractor(key, value, record_timestamp);
+}
+
 }  // namespace brook

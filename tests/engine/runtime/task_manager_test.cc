@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "brook/streams_builder.h"
+#include "engine/kafka/group_consumer.h"
 #include "engine/runtime/bounded_progress.h"
 
 namespace brook {
@@ -21,8 +22,9 @@ struct Collected final : RecordCollector {
 // A committer that records what it is asked and answers as told.
 struct Committer final : TaskManager::Committer {
   explicit Committer(const Collected& c) : collected(c) {}
-  Result commit_inputs(const TopicPartitionOffsets& in) override {
+  Result commit_inputs(const TopicPartitionOffsets& in, const TopicPartitionOffsets& t) override {
     inputs.push_back(in);
+    times.push_back(t);
     sent_before_commit.push_back(collected.topics.size());
     return result;
   }
@@ -32,6 +34,7 @@ struct Committer final : TaskManager::Committer {
   const Collected& collected;
   Result result = Result::kCommitted;
   std::vector<TopicPartitionOffsets> inputs;
+  std::vector<TopicPartitionOffsets> times;
   std::vector<size_t> sent_before_commit;
 };
 
@@ -65,8 +68,8 @@ class TaskManagerTest : public ::testing::Test {
     t->initialize();
     return t;
   }
-  void add(int partition, bool restoring = false) {
-    manager_.add(task(partition), {{TopicPartition{"in", partition}, 0}}, restoring);
+  void add(int partition, bool restoring = false, TopicPartitionOffsets times = {}) {
+    manager_.add(task(partition), {{TopicPartition{"in", partition}, 0}}, times, restoring);
   }
   void process(int partition, const S& key, int64_t offset) {
     RawRecord raw;
@@ -173,6 +176,32 @@ TEST_F(TaskManagerTest, ARestoringTaskIsNeitherFlushedNorCommitted) {
   Committer committer(collected_);
   ASSERT_TRUE(manager_.commit(committer, false));
   EXPECT_EQ(changelog_offset(0), -1);
+}
+
+TEST_F(TaskManagerTest, ATaskStartsAtTheStreamTimeItsInputsWereCommittedWith) {
+  add(0, false, {{TopicPartition{"in", 0}, 500}});
+  add(1);
+  EXPECT_EQ(manager_.find(TaskId{0, 0})->stream_time(), 500);
+  EXPECT_EQ(manager_.find(TaskId{0, 1})->stream_time(), -1) << "nothing committed: no time yet";
+  process(0, "a", 0);  // a record at time 0: earlier, stream time stays
+  EXPECT_EQ(manager_.find(TaskId{0, 0})->stream_time(), 500);
+}
+
+TEST(PartitionTime, TravelsInTheOffsetMetadataAndIgnoresOtherMetadata) {
+  EXPECT_EQ(decode_partition_time(encode_partition_time(1669907400000)), 1669907400000);
+  EXPECT_EQ(decode_partition_time(encode_partition_time(0)), 0);
+  EXPECT_EQ(decode_partition_time(""), std::nullopt);
+  EXPECT_EQ(decode_partition_time("AQAAAYS1e2Aw"), std::nullopt) << "another application's";
+  EXPECT_EQ(decode_partition_time(encode_partition_time(5) + "x"), std::nullopt);
+  TopicPartitionOffsets times{{TopicPartition{"in", 1}, 1234}};
+  kafka::PartitionList list =
+      to_partition_list({{TopicPartition{"in", 0}, 7}, {TopicPartition{"in", 1}, 9}}, &times);
+  ASSERT_EQ(list->cnt, 2);
+  EXPECT_EQ(list->elems[0].metadata, nullptr) << "no time for in-0";
+  ASSERT_NE(list->elems[1].metadata, nullptr);
+  EXPECT_EQ(decode_partition_time(std::string_view(
+                static_cast<const char*>(list->elems[1].metadata), list->elems[1].metadata_size)),
+            1234);
 }
 
 TEST_F(TaskManagerTest, ABoundedRunIsPendingUntilEveryPartitionReachedItsTarget) {
