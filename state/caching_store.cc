@@ -15,27 +15,26 @@ CachingStore::CachingStore(std::unique_ptr<KeyValueBytesStore> inner, ThreadCach
 
 CachingStore::~CachingStore() {
   // Entries dropped unflushed (a task closed uncleanly) leave the budget too.
-  for (const auto& [key, e] : entries_) cache_.sub(entry_bytes(key, e));
+  for (const auto& [key, e] : entries_) cache_.sub(entry_bytes(key.size(), e));
   cache_.unregister_store(this);
 }
 
 // What an object never yet serialized is assumed to take.
 static constexpr size_t kObjectEstimate = 64;
 
-size_t CachingStore::entry_bytes(const std::string& key, const Entry& e) {
+size_t CachingStore::entry_bytes(size_t key_size, const Entry& e) {
   // An object counts as its last bytes (the size it had when read or flushed).
   size_t value = e.value ? e.value->size() : e.object ? kObjectEstimate : 0;
-  return key.size() + value + kEntryOverhead;
+  return key_size + value + kEntryOverhead;
 }
 
-void CachingStore::materialize(Entries::iterator it) {
-  Entry& e = it->second;
+void CachingStore::materialize(std::string_view key, Entry& e) {
   if (!e.stale) return;
-  cache_.sub(entry_bytes(it->first, e));
+  cache_.sub(entry_bytes(key.size(), e));
   if (!e.value) e.value.emplace();
   e.object->serialize(&*e.value);
   e.stale = false;
-  cache_.add(entry_bytes(it->first, e));
+  cache_.add(entry_bytes(key.size(), e));
 }
 
 CachingStore::Entries::iterator CachingStore::find(std::string_view key) {
@@ -67,7 +66,7 @@ bool CachingStore::get(std::string_view key, std::string* value) {
     e.value = *value;
     e.timestamp = time_.timestamp;
     e.lru = lru_.insert(lru_.end(), lookup_);
-    cache_.add(entry_bytes(lookup_, e));
+    cache_.add(entry_bytes(lookup_.size(), e));
     entries_.emplace(lookup_, std::move(e));
     cache_.evict(this);
   }
@@ -79,7 +78,7 @@ void CachingStore::put(std::string_view key, std::string_view value) { write(key
 void CachingStore::remove(std::string_view key) { write(key, std::nullopt); }
 
 void CachingStore::rewrite(Entries::iterator it) {
-  cache_.sub(entry_bytes(it->first, it->second));
+  cache_.sub(entry_bytes(it->first.size(), it->second));
   lru_.splice(lru_.end(), lru_, it->second.lru);
 }
 
@@ -118,8 +117,9 @@ void CachingStore::end_write(Entries::iterator it) {
   if (!e.dirty) {
     e.dirty = true;
     ++dirty_count_;
+    index_dirty(it->first, &e);
   }
-  cache_.add(entry_bytes(it->first, e));
+  cache_.add(entry_bytes(it->first.size(), e));
   if (!cache_.enabled()) {
     // No budget: every write goes straight through.
     flush_entry(it);
@@ -136,6 +136,7 @@ void CachingStore::flush_entry(Entries::iterator it) {
   const std::string& key = it->first;
   e.dirty = false;
   --dirty_count_;
+  unindex_dirty(key);
   int64_t saved = time_.timestamp;
   time_.timestamp = e.timestamp;
   std::string old;
@@ -162,8 +163,11 @@ void CachingStore::restore(std::string_view key, const std::string_view* value) 
 }
 
 void CachingStore::erase(Entries::iterator it) {
-  cache_.sub(entry_bytes(it->first, it->second));
-  if (it->second.dirty) --dirty_count_;
+  cache_.sub(entry_bytes(it->first.size(), it->second));
+  if (it->second.dirty) {
+    --dirty_count_;
+    unindex_dirty(it->first);
+  }
   lru_.erase(it->second.lru);
   entries_.erase(it);
 }
@@ -182,25 +186,52 @@ bool CachingStore::evict_some() {
 }
 
 void CachingStore::scan(const KeyRange& range, const EntryFn& fn) {
-  // Merge the cache's dirty entries of the range over the store below, in key
-  // order.
-  std::map<std::string_view, const Entry*> dirty;
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (!it->second.dirty || !range.contains(it->first)) continue;
-    materialize(it);
-    dirty.emplace(it->first, &it->second);
+  if (!indexed_) {
+    for (auto& [key, e] : entries_) {
+      if (e.dirty) dirty_index_.emplace(key, &e);
+    }
+    indexed_ = true;
   }
-  std::map<std::string, std::string> merged;
-  inner_->scan(range, [&](std::string_view k, std::string_view v) {
-    if (!dirty.count(k)) merged.emplace(std::string(k), std::string(v));
+  // The range's dirty entries merged over the store below as it streams, in
+  // key order. Each is looked up after the last one's key (and copied), so
+  // that what `fn` does to the cache (a read that evicts) cannot invalidate
+  // the walk; a scan that stops early reads no more of them.
+  struct Next {
+    bool valid = false;
+    std::string key;
+    std::optional<std::string> value;
+  } next;
+  bool started = false;
+  auto advance = [&] {
+    auto d = !started ? (range.from ? dirty_index_.lower_bound(*range.from) : dirty_index_.begin())
+                      : dirty_index_.upper_bound(next.key);
+    started = true;
+    next.valid = d != dirty_index_.end() && !range.past(d->first);
+    if (!next.valid) return;
+    materialize(d->first, *d->second);
+    next.key.assign(d->first);
+    next.value = d->second->value;
+  };
+  advance();
+  bool go = true;
+  // Emits the dirty entries before `key` (all when null); false once fn stops.
+  auto emit_dirty_before = [&](const std::string_view* key) {
+    for (; next.valid && (!key || next.key < *key); advance()) {
+      if (next.value && !fn(next.key, *next.value)) return false;
+    }
     return true;
+  };
+  inner_->scan(range, [&](std::string_view k, std::string_view v) {
+    if (!emit_dirty_before(&k)) return go = false;
+    if (next.valid && next.key == k) {
+      // The cache's newer value (or delete) of this key.
+      bool ok = !next.value || fn(next.key, *next.value);
+      advance();
+      return go = ok;
+    }
+    return go = fn(k, v);
   });
-  for (const auto& [k, e] : dirty) {
-    if (e->value) merged.emplace(std::string(k), *e->value);
-  }
-  for (const auto& [k, v] : merged) {
-    if (!fn(k, v)) return;
-  }
+  if (go) emit_dirty_before(nullptr);
 }
 
 uint64_t CachingStore::approximate_num_entries() {

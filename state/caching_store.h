@@ -12,6 +12,7 @@
 #pragma once
 
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -131,10 +132,19 @@ class CachingStore final : public KeyValueBytesStore {
   void end_write(Entries::iterator it);
   void write(std::string_view key, std::optional<std::string_view> value);
   // Brings an entry's bytes up to date with its object.
-  void materialize(Entries::iterator it);
+  void materialize(Entries::iterator it) { materialize(it->first, it->second); }
+  void materialize(std::string_view key, Entry& e);
+  // The entry became dirty, or clean (or left): the sorted index of dirty
+  // keys follows, once a scan has asked for it.
+  void index_dirty(std::string_view key, Entry* e) {
+    if (indexed_) dirty_index_.emplace(key, e);
+  }
+  void unindex_dirty(std::string_view key) {
+    if (indexed_) dirty_index_.erase(key);
+  }
   void flush_entry(Entries::iterator it);
   void erase(Entries::iterator it);
-  static size_t entry_bytes(const std::string& key, const Entry& e);
+  static size_t entry_bytes(size_t key_size, const Entry& e);
 
   std::unique_ptr<KeyValueBytesStore> inner_;
   ThreadCache& cache_;
@@ -144,6 +154,10 @@ class CachingStore final : public KeyValueBytesStore {
   Entries entries_;
   std::list<std::string> lru_;
   size_t dirty_count_ = 0;
+  // The dirty entries by key, for range scans; kept only once a scan needed
+  // it (the stores of aggregations never scan, and pay nothing for it).
+  std::map<std::string_view, Entry*> dirty_index_;
+  bool indexed_ = false;
   std::string lookup_;  // reused key buffer for lookups
 };
 

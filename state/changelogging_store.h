@@ -6,20 +6,18 @@
 #include <memory>
 
 #include "state/changelog_writer.h"
-#include "state/key_value_bytes_store.h"
+#include "state/wrapped_store.h"
 
 namespace brook::state {
 
-class ChangeloggingStore final : public KeyValueBytesStore {
+class ChangeloggingStore final : public WrappedStore {
  public:
   // `writer` and `time` are borrowed and must outlive the store; `time` gives the
   // timestamp stamped on each changelog record.
   ChangeloggingStore(std::unique_ptr<KeyValueBytesStore> inner, ChangelogWriter& writer,
                      const RecordTime& time)
-      : inner_(std::move(inner)), writer_(writer), time_(time) {}
+      : WrappedStore(std::move(inner)), writer_(writer), time_(time) {}
 
-  const std::string& name() const override { return inner_->name(); }
-  bool get(std::string_view key, std::string* value) override { return inner_->get(key, value); }
   void put(std::string_view key, std::string_view value) override {
     inner_->put(key, value);
     writer_.log(key, &value, time_.timestamp);
@@ -28,24 +26,10 @@ class ChangeloggingStore final : public KeyValueBytesStore {
     inner_->remove(key);
     writer_.log(key, nullptr, time_.timestamp);
   }
-  void scan(const KeyRange& range, const EntryFn& fn) override { inner_->scan(range, fn); }
-  uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
-  void flush() override { inner_->flush(); }
-  // Restored records come from the changelog: not logged again.
-  void restore(std::string_view key, const std::string_view* value) override {
-    inner_->restore(key, value);
-  }
-  bool transactional() const override { return inner_->transactional(); }
-  void commit(const TopicPartitionOffsets& offsets) override { inner_->commit(offsets); }
-  TopicPartitionOffsets committed_offsets() override { return inner_->committed_offsets(); }
-  void wipe() override { inner_->wipe(); }  // not logged: the changelog is the source
-  void close() override { inner_->close(); }
-  void discard() override { inner_->discard(); }
-
-  KeyValueBytesStore& inner() { return *inner_; }
+  // (Restored records come from the changelog and a wipe precedes a rebuild
+  // from it: neither is logged.)
 
  private:
-  std::unique_ptr<KeyValueBytesStore> inner_;
   ChangelogWriter& writer_;
   const RecordTime& time_;
 };

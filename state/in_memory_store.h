@@ -18,6 +18,12 @@ class InMemoryStore final : public BottomStore {
   void put(std::string_view key, std::string_view value) override;
   void remove(std::string_view key) override;
   void scan(const KeyRange& range, const EntryFn& fn) override;
+  void remove_range(const KeyRange& range) override {
+    auto from = range.from ? map_.lower_bound(*range.from) : map_.begin();
+    auto to = range.to ? map_.lower_bound(*range.to) : map_.end();
+    if (range.to && range.from && *range.to <= *range.from) return;
+    map_.erase(from, to);
+  }
   uint64_t approximate_num_entries() override { return map_.size(); }
   void flush() override {}
   void wipe() override { map_.clear(); }

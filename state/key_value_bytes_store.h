@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "brook/topic_partition.h"
 
@@ -85,7 +86,20 @@ class KeyValueBytesStore {
 
   // Calls `fn` for every entry of `range` in key order; stops early when `fn`
   // returns false. What a layer above has not written through yet is included.
+  // `fn` must not write to the store (collect first, then write).
   virtual void scan(const KeyRange& range, const EntryFn& fn) = 0;
+  // Deletes every entry of `range`. This default deletes them one by one
+  // (through remove(), so a logging layer logs each); a bottom store may drop
+  // the range at once (RocksDB's DeleteRange), as segmented window stores do
+  // with whole time segments.
+  virtual void remove_range(const KeyRange& range) {
+    std::vector<std::string> keys;
+    scan(range, [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k);
+      return true;
+    });
+    for (const std::string& k : keys) remove(k);
+  }
   // Every entry, in key order.
   void for_each(const EntryFn& fn) { scan(KeyRange::all(), fn); }
   virtual uint64_t approximate_num_entries() = 0;

@@ -5,6 +5,7 @@
 #include "state/in_memory_store.h"
 #include "state/metered_store.h"
 #include "state/rocksdb_store.h"
+#include "state/segmented_store.h"
 #include "state/transactional_rocksdb_store.h"
 
 namespace brook::state {
@@ -18,6 +19,9 @@ std::unique_ptr<KeyValueBytesStore> KeyValueStoreBuilder::open() const {
 std::unique_ptr<KeyValueBytesStore> KeyValueStoreBuilder::stack(
     std::unique_ptr<KeyValueBytesStore> store, CachingStore** cache) const {
   if (cache) *cache = nullptr;
+  if (time_of_) {
+    store = std::make_unique<SegmentedStore>(std::move(store), time_of_, segments_, retention_ms_);
+  }
   if (writer_) store = std::make_unique<ChangeloggingStore>(std::move(store), *writer_, *time_);
   if (cache_ && cache_->enabled()) {
     auto caching = std::make_unique<CachingStore>(std::move(store), *cache_, *time_);

@@ -1,7 +1,8 @@
 // KeyValueStoreBuilder: how a task's key-value store is made — the bottom
 // store (RocksDB; RocksDB staging writes until commit, for exactly-once; or
 // memory), then each wrapper asked for, stacked in Kafka Streams' order:
-// Metered(Caching(Changelogging(bottom))). Every feature of a store is a layer the
+// Metered(Caching(Changelogging(Segmented(bottom)))), Segmented for window
+// and session stores only. Every feature of a store is a layer the
 // builder adds, never a flag inside a store.
 //
 // Two steps, because opening RocksDB files is slow and may run on a helper
@@ -16,6 +17,7 @@
 #include "state/key_value_bytes_store.h"
 #include "state/rocksdb_resources.h"
 #include "state/thread_cache.h"
+#include "state/time_segments.h"
 
 namespace brook::state {
 
@@ -49,6 +51,16 @@ class KeyValueStoreBuilder {
     return *this;
   }
 
+  // A window or session store: keys begin with a time segment (the schema's
+  // time_of gives a key's time); segments past `retention_ms` are dropped.
+  KeyValueStoreBuilder& segmented(int64_t (*time_of)(std::string_view), TimeSegments segments,
+                                  int64_t retention_ms) {
+    time_of_ = time_of;
+    segments_ = segments;
+    retention_ms_ = retention_ms;
+    return *this;
+  }
+
   // Outermost: every operation counted and timed in `registry`, with `tags`.
   KeyValueStoreBuilder& metered(MetricsRegistry& registry, MetricTags tags) {
     registry_ = &registry;
@@ -77,6 +89,9 @@ class KeyValueStoreBuilder {
   RecordTime* time_ = nullptr;
   MetricsRegistry* registry_ = nullptr;
   MetricTags tags_;
+  int64_t (*time_of_)(std::string_view) = nullptr;
+  TimeSegments segments_;
+  int64_t retention_ms_ = 0;
 };
 
 }  // namespace brook::state

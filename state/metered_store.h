@@ -11,15 +11,15 @@
 #include <memory>
 
 #include "brook/metrics.h"
-#include "state/key_value_bytes_store.h"
+#include "state/wrapped_store.h"
 
 namespace brook::state {
 
-class MeteredStore final : public KeyValueBytesStore {
+class MeteredStore final : public WrappedStore {
  public:
   MeteredStore(std::unique_ptr<KeyValueBytesStore> inner, MetricsRegistry& registry,
                const MetricTags& tags)
-      : inner_(std::move(inner)),
+      : WrappedStore(std::move(inner)),
         put_(registry.sensor("put", tags)),
         get_(registry.sensor("get", tags)),
         delete_(registry.sensor("delete", tags)),
@@ -27,7 +27,6 @@ class MeteredStore final : public KeyValueBytesStore {
         flush_(registry.sensor("flush", tags)),
         restore_(registry.sensor("restore", tags)) {}
 
-  const std::string& name() const override { return inner_->name(); }
   bool get(std::string_view key, std::string* value) override {
     Timer t(get_);
     return inner_->get(key, value);
@@ -44,7 +43,6 @@ class MeteredStore final : public KeyValueBytesStore {
     Timer t(range_);
     inner_->scan(range, fn);
   }
-  uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
   void flush() override {
     Timer t(flush_);
     inner_->flush();
@@ -53,12 +51,6 @@ class MeteredStore final : public KeyValueBytesStore {
     Timer t(restore_);
     inner_->restore(key, value);
   }
-  bool transactional() const override { return inner_->transactional(); }
-  void commit(const TopicPartitionOffsets& offsets) override { inner_->commit(offsets); }
-  TopicPartitionOffsets committed_offsets() override { return inner_->committed_offsets(); }
-  void wipe() override { inner_->wipe(); }
-  void close() override { inner_->close(); }
-  void discard() override { inner_->discard(); }
 
  private:
   struct Timer {
@@ -72,7 +64,6 @@ class MeteredStore final : public KeyValueBytesStore {
     std::chrono::steady_clock::time_point start;
   };
 
-  std::unique_ptr<KeyValueBytesStore> inner_;
   Sensor& put_;
   Sensor& get_;
   Sensor& delete_;

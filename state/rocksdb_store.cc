@@ -113,6 +113,18 @@ void RocksDbStore::scan(const KeyRange& range, const EntryFn& fn) {
   check(it->status(), name_, "iterate");
 }
 
+void RocksDbStore::remove_range(const KeyRange& range) {
+  if (!range.to) {
+    KeyValueBytesStore::remove_range(range);
+    return;
+  }
+  std::string from = range.from.value_or(std::string());
+  if (from >= *range.to) return;
+  check(db_->DeleteRange(rocksdb::WriteOptions(), db_->DefaultColumnFamily(), slice(from),
+                         slice(*range.to)),
+        name_, "delete a range");
+}
+
 uint64_t RocksDbStore::approximate_num_entries() {
   uint64_t n = 0;
   db_->GetIntProperty("rocksdb.estimate-num-keys", &n);

@@ -30,6 +30,8 @@ class RocksDbStore final : public BottomStore {
   void put(std::string_view key, std::string_view value) override;
   void remove(std::string_view key) override;
   void scan(const KeyRange& range, const EntryFn& fn) override;
+  // One range tombstone (DeleteRange) when the range is bounded above.
+  void remove_range(const KeyRange& range) override;
   uint64_t approximate_num_entries() override;
   void flush() override;
   // Closes the database, deletes its files and opens it empty.

@@ -1,99 +1,105 @@
-// WindowBytesStore: the byte-level interface of a windowed key-value store —
-// one value per key and window, the window named by its start (ms since the
-// epoch) — as windowed aggregations and stream-stream joins keep their state
-// (Kafka Streams' WindowStore). Layers stack as for key-value stores
-// (caching over changelogging over the bottom store); windows that ended more
-// than the retention period before stream time are dropped.
+// WindowBytesStore: a windowed key-value store — one value per key and window
+// (and sequence number: a stream-stream join keeps every record of a key and
+// time), the window named by its start (ms since the epoch) — as windowed
+// aggregations and stream-stream joins keep their state (Kafka Streams'
+// WindowStore). It is a view over an ordinary key-value store stack, whose
+// keys it lays out with WindowKeySchema: so the stack's layers (caching,
+// changelogging, metering, exactly-once staging) serve windows unchanged, and
+// at its bottom a SegmentedStore drops windows past retention a whole time
+// segment at a time.
 //
-// WindowKeySchema: how a (key, window start, sequence number) is laid out in a
-// key-value store's key so that one key's windows sit together in start order:
-// the key's bytes, then the start as 8 big-endian bytes with the sign bit
-// flipped (so negative times sort first), then the sequence number as 4
-// big-endian bytes (duplicates of a key and time in a join's store).
+// WindowKeySchema: the window's time segment (TimeSegments), the key's bytes,
+// then the start (8 bytes, sign bit flipped), then the sequence number (4
+// bytes), all big-endian: one segment's windows sit together, and within it
+// one key's windows in start order.
 //
-// A store belongs to one task: not thread-safe. I/O failures throw
-// StateStoreError.
+// Fetches visit segments in time order and, within one, keys in byte order:
+// one key's windows come in start order; several keys' come segment by
+// segment (as in Kafka Streams). A view belongs to one task: not thread-safe.
+// I/O failures throw StateStoreError.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 
 #include "state/key_value_bytes_store.h"
+#include "state/time_segments.h"
 
 namespace brook::state {
-
-// Calls come in key order, then start order; return false to stop.
-using WindowFn =
-    std::function<bool(std::string_view key, int64_t window_start, std::string_view value)>;
-
-class WindowBytesStore {
- public:
-  virtual ~WindowBytesStore() = default;
-
-  virtual const std::string& name() const = 0;
-  // How long (ms) a window is kept after its end, relative to stream time.
-  virtual int64_t retention_ms() const = 0;
-
-  // Puts the value of `key` in the window starting at `window_start`; a null
-  // value deletes it. A window already past retention is ignored.
-  virtual void put(std::string_view key, const std::string_view* value, int64_t window_start) = 0;
-  // The value of `key` in the window starting at `window_start`.
-  virtual bool fetch(std::string_view key, int64_t window_start, std::string* value) = 0;
-  // The windows of `key` that start in [time_from, time_to].
-  virtual void fetch(std::string_view key, int64_t time_from, int64_t time_to,
-                     const WindowFn& fn) = 0;
-  // The windows of the keys in `keys` that start in [time_from, time_to].
-  virtual void fetch(const KeyRange& keys, int64_t time_from, int64_t time_to,
-                     const WindowFn& fn) = 0;
-  // Every window that starts in [time_from, time_to].
-  virtual void fetch_all(int64_t time_from, int64_t time_to, const WindowFn& fn) = 0;
-
-  virtual void flush() = 0;
-  virtual void wipe() = 0;
-  virtual void close() = 0;
-};
 
 struct WindowKeySchema {
   static constexpr size_t kSuffixSize = 12;  // start (8) + sequence number (4)
 
-  static std::string to_store_key(std::string_view key, int64_t window_start, uint32_t seq = 0) {
+  static std::string to_store_key(std::string_view key, int64_t window_start, uint32_t seq,
+                                  const TimeSegments& segments) {
     std::string out;
-    out.reserve(key.size() + kSuffixSize);
+    out.reserve(TimeSegments::kPrefixSize + key.size() + kSuffixSize);
+    TimeSegments::append_time(out, segments.id(window_start));
     out.append(key);
-    append_big_endian(out, static_cast<uint64_t>(window_start) ^ (uint64_t{1} << 63), 8);
-    append_big_endian(out, seq, 4);
+    TimeSegments::append_time(out, window_start);
+    TimeSegments::append_u32(out, seq);
     return out;
   }
   // Splits a store key; false when it is too short to be one.
   static bool from_store_key(std::string_view stored, std::string_view* key, int64_t* window_start,
                              uint32_t* seq = nullptr) {
-    if (stored.size() < kSuffixSize) return false;
+    if (stored.size() < TimeSegments::kPrefixSize + kSuffixSize) return false;
     size_t n = stored.size() - kSuffixSize;
-    *key = stored.substr(0, n);
-    uint64_t start = read_big_endian(stored.substr(n, 8));
-    *window_start = static_cast<int64_t>(start ^ (uint64_t{1} << 63));
-    if (seq) *seq = static_cast<uint32_t>(read_big_endian(stored.substr(n + 8, 4)));
+    *key = stored.substr(TimeSegments::kPrefixSize, n - TimeSegments::kPrefixSize);
+    *window_start = TimeSegments::read_time(stored.substr(n, 8));
+    if (seq) *seq = TimeSegments::read_u32(stored.substr(n + 8, 4));
     return true;
   }
-  // The store keys of `key`'s windows that start in [time_from, time_to]. It
-  // may hold other keys' windows too (a longer key with `key` as its prefix):
-  // a scan checks each key it meets.
-  static KeyRange store_key_range(std::string_view key, int64_t time_from, int64_t time_to) {
-    return KeyRange::closed(to_store_key(key, time_from, 0),
-                            to_store_key(key, time_to, UINT32_MAX));
+  // The time a store key is segmented by: its window's start.
+  // INT64_MIN for a key too short to be one.
+  static int64_t time_of(std::string_view stored) {
+    if (stored.size() < TimeSegments::kPrefixSize + kSuffixSize) return INT64_MIN;
+    return TimeSegments::read_time(stored.substr(stored.size() - kSuffixSize, 8));
   }
+};
+
+// Calls come as the store's key order has them; return false to stop.
+using WindowFn =
+    std::function<bool(std::string_view key, int64_t window_start, std::string_view value)>;
+
+class WindowBytesStore {
+ public:
+  // `store`: the top of the stack (borrowed); `segments` and `retention_ms`:
+  // as its bottom SegmentedStore has them. The view also keeps retention
+  // exactly, above any record cache: a window that started `retention_ms` or
+  // more before the latest start written through it is neither written nor
+  // read (the bottom drops it later, with its segment).
+  WindowBytesStore(KeyValueBytesStore& store, TimeSegments segments, int64_t retention_ms)
+      : store_(&store), segments_(segments), retention_ms_(retention_ms) {}
+
+  const std::string& name() const { return store_->name(); }
+
+  // Puts the value of `key` in the window starting at `window_start`; a null
+  // value deletes it. A window already past retention is ignored: returns false.
+  bool put(std::string_view key, const std::string_view* value, int64_t window_start,
+           uint32_t seq = 0);
+  // The earliest window start still kept (INT64_MIN before any write).
+  int64_t earliest_live() const {
+    return observed_ == INT64_MIN ? INT64_MIN : observed_ - retention_ms_ + 1;
+  }
+  // The value of `key` in the window starting at `window_start`.
+  bool fetch(std::string_view key, int64_t window_start, std::string* value, uint32_t seq = 0);
+  // The windows of `key` that start in [time_from, time_to], in start order.
+  void fetch(std::string_view key, int64_t time_from, int64_t time_to, const WindowFn& fn);
+  // The windows of the keys in `keys` that start in [time_from, time_to].
+  void fetch(const KeyRange& keys, int64_t time_from, int64_t time_to, const WindowFn& fn);
+  // Every window that starts in [time_from, time_to].
+  void fetch_all(int64_t time_from, int64_t time_to, const WindowFn& fn);
 
  private:
-  static void append_big_endian(std::string& out, uint64_t v, int bytes) {
-    for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  }
-  static uint64_t read_big_endian(std::string_view in) {
-    uint64_t v = 0;
-    for (char c : in) v = (v << 8) | static_cast<unsigned char>(c);
-    return v;
-  }
+  KeyValueBytesStore* store_;
+  TimeSegments segments_;
+  int64_t retention_ms_;
+  int64_t observed_ = INT64_MIN;  // the latest start written
+  std::string key_buf_;
 };
 
 }  // namespace brook::state

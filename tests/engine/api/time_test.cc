@@ -18,10 +18,10 @@ TEST(Timestamps, ParseTheDemosFormatInUtc) {
 }
 
 TEST(Timestamps, RejectWhatIsNotATime) {
-  for (const char* bad : {"", "2022-12-01", "2022-12-01 15:10", "2022-13-01 15:10:00",
-                          "2022-02-30 15:10:00", "2022-12-01 24:00:00", "2022-12-01 15:10:00.",
-                          "2022-12-01 15:10:00.1234567890", "2022/12/01 15:10:00",
-                          "2022-12-01 15:10:0x", "2022-12-01 15:10:00 "}) {
+  for (const char* bad :
+       {"", "2022-12-01", "2022-12-01 15:10", "2022-13-01 15:10:00", "2022-02-30 15:10:00",
+        "2022-12-01 24:00:00", "2022-12-01 15:10:00.", "2022-12-01 15:10:00.1234567890",
+        "2022/12/01 15:10:00", "2022-12-01 15:10:0x", "2022-12-01 15:10:00 "}) {
     EXPECT_EQ(parse_timestamp(bad), std::nullopt) << bad;
   }
 }
@@ -43,8 +43,7 @@ BROOK_JSON(Sale, id, at)
 
 TEST(TimestampExtractor, AFieldTimesTheRecordAndAnUnreadableOneIsSkippedAndCounted) {
   StreamsBuilder b;
-  b.stream<std::string, Sale>("sales", with_timestamp_extractor(time_field(&Sale::at)))
-      .to("out");
+  b.stream<std::string, Sale>("sales", with_timestamp_extractor(time_field(&Sale::at))).to("out");
   Topology t = b.build();
   TopologyTestDriver driver(t);
   auto in = driver.create_input_topic<std::string, Sale>("sales");
