@@ -7,6 +7,8 @@
 #      real broker can pass (transactions, fencing, topic configs, compaction):
 #      the broker in BROOK_TEST_BOOTSTRAP_SERVERS, else one scripts/kafka.sh starts;
 #   4. broker failures on three-broker clusters the tests start themselves;
+#   5. conformance: the scenarios of tests/conformance through Kafka Streams'
+#      own TopologyTestDriver (Java, from Maven) and brook's, outputs compared;
 # after checking the formatting (scripts/format.sh --check) and building an
 # application outside the tree against the installed package (a unit test).
 set -euo pipefail
@@ -35,6 +37,7 @@ run() {
 }
 
 run "unit tests" -L unit
+run "conformance with Kafka Streams' TopologyTestDriver" -L conformance
 (unset BROOK_TEST_BOOTSTRAP_SERVERS; run "integration tests on the embedded Kafka" -L 'integration|embedded')
 
 . scripts/with-kafka.sh

@@ -31,8 +31,9 @@ void WindowBytesStore::fetch(std::string_view key, int64_t time_from, int64_t ti
   segments_.for_each_segment(*store_, time_from, time_to, [&](int64_t s) {
     int64_t from = std::max(time_from, segments_.start(s));
     int64_t to = std::min(time_to, segments_.start(s + 1) - 1);
-    KeyRange range = KeyRange::closed(WindowKeySchema::to_store_key(key, from, 0, segments_),
-                                      WindowKeySchema::to_store_key(key, to, UINT32_MAX, segments_));
+    KeyRange range =
+        KeyRange::closed(WindowKeySchema::to_store_key(key, from, 0, segments_),
+                         WindowKeySchema::to_store_key(key, to, UINT32_MAX, segments_));
     bool go = true;
     store_->scan(range, [&](std::string_view k, std::string_view v) {
       std::string_view found;

@@ -81,17 +81,22 @@ class SinkNode final : public NodeBase, public Input<K, V> {
     NodeBase::init(task);
     resolved_ = task.resolve_topic(topic_, internal_);
   }
-  void process(const Record<K, V>& r) override {
+  void process(const Record<K, V>& r) override { write(task(), r.key, &r.value, r); }
+
+  // Sends `key` and `*value` (null: a tombstone) with `r`'s timestamp and
+  // headers.
+  template <class R>
+  void write(TaskContext& task, const K& key, const V* value, const R& r) {
     OutgoingRecord out{resolved_, std::nullopt, std::nullopt, r.timestamp, &r.headers};
-    if (!serde_is_null(r.key)) {
-      KS::serialize(r.key, key_);
+    if (!serde_is_null(key)) {
+      KS::serialize(key, key_);
       out.key = key_;
     }
-    if (!serde_is_null(r.value)) {
-      VS::serialize(r.value, value_);
+    if (value && !serde_is_null(*value)) {
+      VS::serialize(*value, value_);
       out.value = value_;
     }
-    task().send(out);
+    task.send(out);
   }
 
  private:
@@ -99,6 +104,25 @@ class SinkNode final : public NodeBase, public Input<K, V> {
   bool internal_;
   std::string resolved_;
   std::string key_, value_;  // reused buffers
+};
+
+// Writes a table's changes: the new value, or a tombstone for a deletion.
+template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
+class TableSinkNode final : public NodeBase, public Input<K, Change<V>> {
+ public:
+  TableSinkNode(std::string name, std::string topic, bool internal)
+      : NodeBase(name), sink_(std::move(name), std::move(topic), internal) {}
+
+  void init(TaskContext& task) override {
+    NodeBase::init(task);
+    sink_.init(task);
+  }
+  void process(const Record<K, Change<V>>& r) override {
+    sink_.write(task(), r.key, r.value.new_value ? &*r.value.new_value : nullptr, r);
+  }
+
+ private:
+  SinkNode<K, V, KS, VS> sink_;
 };
 
 }  // namespace brook

@@ -21,7 +21,9 @@ Status create_with_admin_api(rd_kafka_t* rk, const std::vector<InternalTopic>& t
     rd_kafka_NewTopic_t* nt =
         rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, replication_factor, err, sizeof err);
     if (!nt) return Status::error("topic " + t.name + ": " + err);
-    if (t.compacted) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+    if (t.compacted && !t.configs.count("cleanup.policy")) {
+      rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+    }
     for (const auto& [k, v] : t.configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
     new_topics.push_back(nt);
   }

@@ -202,10 +202,17 @@ Status KafkaStreams::Impl::prepare() {
     if (tasks[st.id] == 0)
       return Status::error("sub-topology " + std::to_string(st.id) + " has no sized source");
     for (const std::string& store : st.stores) {
-      if (topology.find_store(store)->logging) {
-        internal.push_back(InternalTopic{
-            changelog_topic(app, store), tasks[st.id], true, {}, TopicRole::kChangelog});
+      const Topology::StoreDef* def = topology.find_store(store);
+      if (!def->logging) continue;
+      std::map<std::string, std::string> configs;
+      if (def->type != Topology::StoreType::kKeyValue) {
+        // Windows past retention leave the changelog too, a day later than the
+        // store (Kafka Streams' windowstore.changelog.additional.retention.ms).
+        configs = {{"cleanup.policy", "compact,delete"},
+                   {"retention.ms", std::to_string(def->retention_ms + 86400000)}};
       }
+      internal.push_back(InternalTopic{changelog_topic(app, store), tasks[st.id], true,
+                                       std::move(configs), TopicRole::kChangelog});
     }
   }
   s = is_embedded_kafka(admin.get(), &rt.embedded_kafka);

@@ -8,6 +8,8 @@
 #include "engine/runtime/task_options.h"
 #include "state/changelogging_store.h"
 #include "state/key_value_store_builder.h"
+#include "state/session_bytes_store.h"
+#include "state/window_bytes_store.h"
 
 namespace brook {
 
@@ -143,6 +145,12 @@ void ProcessorStateManager::initialize(RecordCollector& collector) {
       if (stack->builder.is_persistent() && it != checkpoint.end()) {
         changelog_offsets_[it->first] = it->second;
       }
+    }
+    if (stack->def->type != Topology::StoreType::kKeyValue) {
+      stack->builder.segmented(
+          stack->def->type == Topology::StoreType::kWindow ? &state::WindowKeySchema::time_of
+                                                           : &state::SessionKeySchema::time_of,
+          state::TimeSegments{stack->def->segment_interval_ms}, stack->def->retention_ms);
     }
     if (stack->def->caching) stack->builder.cached(cache_, record_time_);
     if (metrics_.recording_level == RecordingLevel::kDebug) {

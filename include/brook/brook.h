@@ -11,3 +11,4 @@
 #include "brook/streams_builder.h"
 #include "brook/time.h"
 #include "brook/topology.h"
+#include "brook/windows.h"

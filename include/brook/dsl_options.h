@@ -2,6 +2,8 @@
 // Produced, Grouped, Materialized; and brook's own Combine. Plain values.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 
@@ -125,6 +127,9 @@ struct MaterializedWith {
   bool persistent = true;
   bool logging = true;
   bool caching = true;
+  // Window and session stores: how long a window is kept (ms); -1: as long
+  // as its windows take records (Kafka Streams' default: size + grace).
+  int64_t retention_ms = -1;
 
   static MaterializedWith as(std::string store) {
     MaterializedWith m;
@@ -143,13 +148,19 @@ struct MaterializedWith {
     caching = false;
     return *this;
   }
+  // A window or session store keeps its windows this long (at least the
+  // windows' size and grace), e.g. for queries of past windows.
+  MaterializedWith& with_retention(std::chrono::milliseconds retention) {
+    retention_ms = retention.count();
+    return *this;
+  }
   template <class S>
   MaterializedWith<S, ValueSerde> with_key_serde() const {
-    return {store_name, persistent, logging, caching};
+    return {store_name, persistent, logging, caching, retention_ms};
   }
   template <class S>
   MaterializedWith<KeySerde, S> with_value_serde() const {
-    return {store_name, persistent, logging, caching};
+    return {store_name, persistent, logging, caching, retention_ms};
   }
 };
 using Materialized = MaterializedWith<>;

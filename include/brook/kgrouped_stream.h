@@ -13,12 +13,17 @@
 
 #include "brook/dsl_options.h"
 #include "brook/ktable.h"
+#include "brook/windows.h"
 #include "operators/aggregate_nodes.h"
 #include "operators/combine_node.h"
 
 namespace brook {
 
 class StreamsBuilder;
+template <class K, class V, class KS, class VS, class W>
+class TimeWindowedKStream;
+template <class K, class V, class KS, class VS>
+class SessionWindowedKStream;
 
 template <class K, class V, class KS, class VS>
 class KGroupedStream {
@@ -71,8 +76,26 @@ class KGroupedStream {
     return aggregate_with<int64_t>("KSTREAM-AGGREGATE", folder, std::move(materialized));
   }
 
- private:
+  // Aggregations per key and window of event time (brook/windowed_kstream.h).
+  TimeWindowedKStream<K, V, KS, VS, TimeWindows> windowed_by(TimeWindows windows) const {
+    return {*this, windows};
+  }
+  TimeWindowedKStream<K, V, KS, VS, SlidingWindows> windowed_by(SlidingWindows windows) const {
+    return {*this, windows};
+  }
+  SessionWindowedKStream<K, V, KS, VS> windowed_by(SessionWindows windows) const {
+    return {*this, windows};
+  }
+
+  // Used by the DSL: the node an aggregation with store `store` (and
+  // generated `name`) reads from — the grouped stream itself, or, when the
+  // key changed upstream, the source of a new repartition topic that the
+  // stream is written to first (with `combiner` ahead of its sink, if given).
   using CreateNode = std::function<std::unique_ptr<NodeBase>(const std::string& name)>;
+  std::string aggregation_parent(const std::string& store, CreateNode combiner = {}) const;
+  StreamsBuilder* builder() const { return builder_; }
+
+ private:
   // `combiner`, if any, creates the node that combines records ahead of the
   // repartition sink.
   template <class VA, class Folder, class MKS, class MVS>
@@ -88,8 +111,34 @@ class KGroupedStream {
 }  // namespace brook
 
 #include "brook/streams_builder.h"
+#include "brook/windowed_kstream.h"
 
 namespace brook {
+
+template <class K, class V, class KS, class VS>
+std::string KGroupedStream<K, V, KS, VS>::aggregation_parent(const std::string& store,
+                                                             CreateNode combiner) const {
+  if (!repartition_required_) return node_;
+  Topology& topology = builder_->topology();
+  std::string topic = Topology::repartition_topic(name_.empty() ? store : name_);
+  std::string sink = builder_->new_name("KSTREAM-SINK");
+  std::string source = builder_->new_name("KSTREAM-SOURCE");
+  std::string sink_parent = node_;
+  if (combiner) {
+    // Named after the others, so that adding it renames nothing.
+    Topology::NodeDef c;
+    c.kind = Topology::NodeKind::kProcessor;
+    c.name = builder_->new_name("KSTREAM-COMBINE");
+    c.predecessors = {node_};
+    c.create = [name = c.name, combiner] { return combiner(name); };
+    c.connect = Topology::connector<K, V>();
+    sink_parent = c.name;
+    topology.add_node(std::move(c));
+  }
+  topology.template add_sink_node<K, V, KS, VS>(sink, topic, {sink_parent}, true);
+  topology.template add_source_node<K, V, RecordTimestamp, KS, VS>(source, {topic}, true);
+  return source;
+}
 
 template <class K, class V, class KS, class VS>
 template <class VA, class Folder, class MKS, class MVS>
@@ -101,27 +150,7 @@ KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, F
   std::string store = m.store_name.empty()
                           ? builder_->new_name(std::string(prefix) + "-STATE-STORE")
                           : m.store_name;
-  std::string parent = node_;
-  if (repartition_required_) {
-    std::string topic = Topology::repartition_topic(name_.empty() ? store : name_);
-    std::string sink = builder_->new_name("KSTREAM-SINK");
-    std::string source = builder_->new_name("KSTREAM-SOURCE");
-    std::string sink_parent = node_;
-    if (combiner) {
-      // Named after the others, so that adding it renames nothing.
-      Topology::NodeDef c;
-      c.kind = Topology::NodeKind::kProcessor;
-      c.name = builder_->new_name("KSTREAM-COMBINE");
-      c.predecessors = {node_};
-      c.create = [name = c.name, combiner] { return combiner(name); };
-      c.connect = Topology::connector<K, V>();
-      sink_parent = c.name;
-      topology.add_node(std::move(c));
-    }
-    topology.template add_sink_node<K, V, KS, VS>(sink, topic, {sink_parent}, true);
-    topology.template add_source_node<K, V, RecordTimestamp, KS, VS>(source, {topic}, true);
-    parent = source;
-  }
+  std::string parent = aggregation_parent(store, std::move(combiner));
   Topology::NodeDef d;
   d.kind = Topology::NodeKind::kProcessor;
   d.name = name;

@@ -48,11 +48,19 @@ class Topology {
     std::function<void(NodeBase& self, NodeBase& child)> connect;
   };
 
+  enum class StoreType { kKeyValue, kWindow, kSession };
+
   struct StoreDef {
     std::string name;
     bool persistent = true;  // RocksDB; false: in-memory
     bool logging = true;     // changelog topic <application.id>-<name>-changelog
     bool caching = true;
+    // Window and session stores: how long (ms) a window is kept past its
+    // start (a session past its end), and the time segments they are dropped
+    // by; their changelogs are also cleaned by time (compact,delete).
+    StoreType type = StoreType::kKeyValue;
+    int64_t retention_ms = 0;
+    int64_t segment_interval_ms = 0;
   };
 
   struct Subtopology {
@@ -126,7 +134,9 @@ class Topology {
     add_node(std::move(d));
     return *this;
   }
-  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
+  // Node: SinkNode (records) or TableSinkNode (a table's changes).
+  template <class K, class V, class KS = Serde<K>, class VS = Serde<V>,
+            class Node = SinkNode<K, V, KS, VS>>
   Topology& add_sink_node(const std::string& name, const std::string& topic,
                           std::vector<std::string> parents, bool internal) {
     NodeDef d;
@@ -136,7 +146,7 @@ class Topology {
     d.internal_topics = internal;
     d.predecessors = std::move(parents);
     d.create = [name, topic, internal]() -> std::unique_ptr<NodeBase> {
-      return std::make_unique<SinkNode<K, V, KS, VS>>(name, topic, internal);
+      return std::make_unique<Node>(name, topic, internal);
     };
     add_node(std::move(d));
     return *this;

@@ -3,8 +3,8 @@
 // segment expiry, restoration and the segment-interval check.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 #include "state/caching_store.h"
 #include "state/in_memory_store.h"
@@ -21,8 +21,8 @@ namespace {
 const TimeSegments kSegments{100};
 
 TEST(WindowKeySchema, RoundTripsKeysStartsAndSequenceNumbersIncludingNegativeTimes) {
-  for (int64_t start : {int64_t{0}, int64_t{-1}, int64_t{1669907853000}, INT64_MIN + 1000,
-                        INT64_MAX - 1000}) {
+  for (int64_t start :
+       {int64_t{0}, int64_t{-1}, int64_t{1669907853000}, INT64_MIN + 1000, INT64_MAX - 1000}) {
     std::string stored = WindowKeySchema::to_store_key("product", start, 7, kSegments);
     std::string_view key;
     int64_t got = 0;
@@ -118,8 +118,9 @@ TEST_P(WindowStoreTest, FetchesAKeysWindowsInStartOrderAcrossSegmentsAndSkipsLon
   std::string_view a = "a", ab = "ab";
   for (int64_t t : {450, 5, 120, 30, 260}) w.put("a", &a, t);
   for (int64_t t : {5, 120, 30}) w.put("ab", &ab, t);
-  EXPECT_EQ(fetched(w, "a", 0, 1000), (std::vector<std::pair<std::string, int64_t>>{
-                                          {"a", 5}, {"a", 30}, {"a", 120}, {"a", 260}, {"a", 450}}));
+  EXPECT_EQ(fetched(w, "a", 0, 1000),
+            (std::vector<std::pair<std::string, int64_t>>{
+                {"a", 5}, {"a", 30}, {"a", 120}, {"a", 260}, {"a", 450}}));
   EXPECT_EQ(fetched(w, "a", 30, 260),
             (std::vector<std::pair<std::string, int64_t>>{{"a", 30}, {"a", 120}, {"a", 260}}));
   std::string v;
@@ -221,7 +222,8 @@ TEST_P(WindowStoreTest, SessionsAreFoundByKeyAndTimeAcrossSegments) {
     return out;
   };
   EXPECT_EQ(find(15, 245), (std::vector<SessionWindow>{{20, 130}, {240, 250}}));
-  EXPECT_EQ(find(0, 1000), (std::vector<SessionWindow>{{0, 10}, {20, 130}, {240, 250}, {400, 400}}));
+  EXPECT_EQ(find(0, 1000),
+            (std::vector<SessionWindow>{{0, 10}, {20, 130}, {240, 250}, {400, 400}}));
   EXPECT_EQ(find(251, 1000), (std::vector<SessionWindow>{{400, 400}}));
   s.put("k", SessionWindow{20, 130}, nullptr);
   commit();

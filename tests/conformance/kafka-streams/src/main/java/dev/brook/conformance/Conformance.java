@@ -1,0 +1,252 @@
+package dev.brook.conformance;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.state.SessionStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+/**
+ * Runs conformance scenarios (tests/conformance/scenarios/*.scenario) through
+ * Kafka Streams' TopologyTestDriver and prints what each writes, one line per
+ * output record: "topic key value timestamp" (null for a null key or value,
+ * windowed keys as key@start/end). Usage: Conformance OUT_DIR SCENARIO...;
+ * writes OUT_DIR/NAME.out per scenario.
+ */
+public final class Conformance {
+  private static final Serde<String> S = Serdes.String();
+  private static final Serde<Long> L = Serdes.Long();
+
+  /** A scenario: a named topology, its parameters and the records to pipe in. */
+  static final class Scenario {
+    String topology;
+    final Map<String, Long> params = new HashMap<>();
+    final List<String[]> inputs = new ArrayList<>();
+
+    long param(final String name, final long otherwise) {
+      return params.getOrDefault(name, otherwise);
+    }
+
+    long param(final String name) {
+      final Long v = params.get(name);
+      if (v == null) throw new IllegalArgumentException("scenario needs param " + name);
+      return v;
+    }
+  }
+
+  public static void main(final String[] args) throws IOException {
+    final Path out = Path.of(args[0]);
+    Files.createDirectories(out);
+    for (int i = 1; i < args.length; ++i) {
+      final Path file = Path.of(args[i]);
+      final String name = file.getFileName().toString().replace(".scenario", "");
+      final List<String> lines = run(parse(file));
+      Files.write(out.resolve(name + ".out"), lines);
+    }
+  }
+
+  static Scenario parse(final Path file) throws IOException {
+    final Scenario s = new Scenario();
+    for (String line : Files.readAllLines(file)) {
+      final int hash = line.indexOf('#');
+      if (hash >= 0) line = line.substring(0, hash);
+      line = line.trim();
+      if (line.isEmpty()) continue;
+      final String[] f = line.split("\\s+");
+      switch (f[0]) {
+        case "topology":
+          s.topology = f[1];
+          break;
+        case "param":
+          s.params.put(f[1], Long.parseLong(f[2]));
+          break;
+        case "input":
+          s.inputs.add(f);
+          break;
+        default:
+          // Lines for brook's side only (brook-output, differs).
+          break;
+      }
+    }
+    return s;
+  }
+
+  static String orNull(final String s) {
+    return "null".equals(s) ? null : s;
+  }
+
+  /** What the output topic "out" is read with, and how its keys print. */
+  interface Reader {
+    List<String> read(TopologyTestDriver driver);
+  }
+
+  static List<String> run(final Scenario s) {
+    final StreamsBuilder b = new StreamsBuilder();
+    final Reader reader = build(b, s);
+    final Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "conformance");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    final Topology topology = b.build();
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, Instant.EPOCH)) {
+      final Map<String, TestInputTopic<String, String>> inputs = new HashMap<>();
+      for (final String[] in : s.inputs) {
+        final TestInputTopic<String, String> topic =
+            inputs.computeIfAbsent(
+                in[1], t -> driver.createInputTopic(t, S.serializer(), S.serializer()));
+        topic.pipeInput(orNull(in[2]), orNull(in[3]), Long.parseLong(in[4]));
+      }
+      return reader.read(driver);
+    }
+  }
+
+  static <K, V> List<String> lines(
+      final TopologyTestDriver driver,
+      final Deserializer<K> keys,
+      final Deserializer<V> values,
+      final java.util.function.Function<K, String> showKey) {
+    final TestOutputTopic<K, V> out = driver.createOutputTopic("out", keys, values);
+    final List<String> lines = new ArrayList<>();
+    for (final TestRecord<K, V> r : out.readRecordsToList()) {
+      lines.add(
+          "out "
+              + (r.key() == null ? "null" : showKey.apply(r.key()))
+              + " "
+              + (r.value() == null ? "null" : r.value().toString())
+              + " "
+              + r.timestamp());
+    }
+    return lines;
+  }
+
+  static String windowed(final Windowed<String> k) {
+    return k.key() + "@" + k.window().start() + "/" + k.window().end();
+  }
+
+  static Reader timeWindowedOut(final long size, final Deserializer<?> values) {
+    return d ->
+        lines(
+            d,
+            new WindowedSerdes.TimeWindowedSerde<>(S, size).deserializer(),
+            values,
+            Conformance::windowed);
+  }
+
+  static Reader sessionWindowedOut(final Deserializer<?> values) {
+    return d ->
+        lines(
+            d, new WindowedSerdes.SessionWindowedSerde<>(S).deserializer(), values, Conformance::windowed);
+  }
+
+  static Reader plainOut(final Deserializer<?> values) {
+    return d -> lines(d, S.deserializer(), values, k -> k);
+  }
+
+  static Reader build(final StreamsBuilder b, final Scenario s) {
+    switch (s.topology) {
+      case "count-time-windows":
+      case "reduce-time-windows":
+      case "count-time-windows-final":
+        {
+          final long size = s.param("size");
+          final TimeWindows w =
+              TimeWindows.ofSizeAndGrace(Duration.ofMillis(size), Duration.ofMillis(s.param("grace", 0)))
+                  .advanceBy(Duration.ofMillis(s.param("advance", size)));
+          final var windowed = b.<String, String>stream("in").groupByKey().windowedBy(w);
+          final Serde<Windowed<String>> ks = new WindowedSerdes.TimeWindowedSerde<>(S, size);
+          if (s.topology.startsWith("count")) {
+            var table = windowed.count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("store").withKeySerde(S).withValueSerde(L).withCachingDisabled());
+            if (s.topology.endsWith("final")) {
+              table = table.suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()));
+            }
+            table.toStream().to("out", Produced.with(ks, L));
+            return timeWindowedOut(size, L.deserializer());
+          }
+          windowed
+              .reduce((a, v) -> a + "+" + v, Materialized.<String, String, WindowStore<Bytes, byte[]>>as("store").withKeySerde(S).withValueSerde(S).withCachingDisabled())
+              .toStream()
+              .to("out", Produced.with(ks, S));
+          return timeWindowedOut(size, S.deserializer());
+        }
+      case "count-sliding-windows":
+      case "aggregate-sliding-windows":
+        {
+          final long diff = s.param("difference");
+          final SlidingWindows w =
+              SlidingWindows.ofTimeDifferenceAndGrace(
+                  Duration.ofMillis(diff), Duration.ofMillis(s.param("grace", 0)));
+          final var windowed = b.<String, String>stream("in").groupByKey().windowedBy(w);
+          final Serde<Windowed<String>> ks = new WindowedSerdes.TimeWindowedSerde<>(S, diff);
+          if (s.topology.startsWith("count")) {
+            windowed
+                .count(Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("store").withKeySerde(S).withValueSerde(L).withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(ks, L));
+            return timeWindowedOut(diff, L.deserializer());
+          }
+          windowed
+              .aggregate(
+                  () -> "",
+                  (k, v, a) -> a + v,
+                  Materialized.<String, String, WindowStore<Bytes, byte[]>>as("store").withKeySerde(S).withValueSerde(S).withCachingDisabled())
+              .toStream()
+              .to("out", Produced.with(ks, S));
+          return timeWindowedOut(diff, S.deserializer());
+        }
+      case "count-session-windows":
+      case "reduce-session-windows":
+        {
+          final SessionWindows w =
+              SessionWindows.ofInactivityGapAndGrace(
+                  Duration.ofMillis(s.param("gap")), Duration.ofMillis(s.param("grace", 0)));
+          final var windowed = b.<String, String>stream("in").groupByKey().windowedBy(w);
+          final Serde<Windowed<String>> ks = new WindowedSerdes.SessionWindowedSerde<>(S);
+          if (s.topology.startsWith("count")) {
+            windowed
+                .count(Materialized.<String, Long, SessionStore<Bytes, byte[]>>as("store").withKeySerde(S).withValueSerde(L).withCachingDisabled())
+                .toStream()
+                .to("out", Produced.with(ks, L));
+            return sessionWindowedOut(L.deserializer());
+          }
+          windowed
+              .reduce((a, v) -> a + "+" + v, Materialized.<String, String, SessionStore<Bytes, byte[]>>as("store").withKeySerde(S).withValueSerde(S).withCachingDisabled())
+              .toStream()
+              .to("out", Produced.with(ks, S));
+          return sessionWindowedOut(S.deserializer());
+        }
+      default:
+        throw new IllegalArgumentException("unknown topology " + s.topology);
+    }
+  }
+
+  private Conformance() {}
+}
