@@ -62,20 +62,18 @@ class WindowAggregateBase : public NodeBase,
   };
 
   WindowAggregateBase(std::string name, std::string store, Folder folder, int64_t grace_ms,
-                      int64_t window_length_ms, state::TimeSegments segments, int64_t retention_ms)
+                      int64_t window_length_ms)
       : NodeBase(std::move(name)),
         store_name_(std::move(store)),
         folder_(std::move(folder)),
         grace_ms_(grace_ms),
-        window_length_ms_(window_length_ms),
-        segments_(segments),
-        retention_ms_(retention_ms) {}
+        window_length_ms_(window_length_ms) {}
 
   void enable_sending_old_values() override { send_old_values_ = true; }
 
   void init(TaskContext& task) override {
     NodeBase::init(task);
-    windows_.emplace(task.store(store_name_), segments_, retention_ms_);
+    windows_ = &task.window_store(store_name_);
     state::CachingStore* cache = task.record_cache(store_name_);
     cached_ = cache && cache->enabled();
     if (!cached_) return;
@@ -117,11 +115,10 @@ class WindowAggregateBase : public NodeBase,
     return true;
   }
   void drop_late(const Record<K, V>& r, const Window& w, int64_t close_time) {
-    task().on_dropped_record(name(), "record at " + std::to_string(r.timestamp) +
-                                         " for the closed window [" + std::to_string(w.start) +
-                                         "," + std::to_string(w.end) + ") (stream time " +
-                                         std::to_string(observed_) + ", grace " +
-                                         std::to_string(grace_ms_) + " ms)");
+    task().on_dropped_record(
+        name(), "record at " + std::to_string(r.timestamp) + " for the closed window [" +
+                    std::to_string(w.start) + "," + std::to_string(w.end) + ") (stream time " +
+                    std::to_string(observed_) + ", grace " + std::to_string(grace_ms_) + " ms)");
   }
 
   // The record's key, serialized once per record.
@@ -183,9 +180,7 @@ class WindowAggregateBase : public NodeBase,
   Folder folder_;
   int64_t grace_ms_;
   int64_t window_length_ms_;
-  state::TimeSegments segments_;
-  int64_t retention_ms_;
-  std::optional<state::WindowBytesStore> windows_;
+  state::WindowBytesStore* windows_ = nullptr;
   bool cached_ = false;
   bool send_old_values_ = false;
   int64_t observed_ = -1;
@@ -199,10 +194,9 @@ class KStreamWindowAggregate final : public WindowAggregateBase<K, V, VA, Folder
   using Base = WindowAggregateBase<K, V, VA, Folder, KS, VS>;
 
  public:
-  KStreamWindowAggregate(std::string name, std::string store, Folder folder, TimeWindows windows,
-                         state::TimeSegments segments, int64_t retention_ms)
+  KStreamWindowAggregate(std::string name, std::string store, Folder folder, TimeWindows windows)
       : Base(std::move(name), std::move(store), std::move(folder), windows.grace_ms,
-             windows.size_ms, segments, retention_ms),
+             windows.size_ms),
         windows_def_(windows) {}
 
   void process(const Record<K, V>& r) override {
@@ -223,8 +217,8 @@ class KStreamWindowAggregate final : public WindowAggregateBase<K, V, VA, Folder
 };
 
 // SlidingWindows: Kafka Streams' KStreamSlidingWindowAggregate (the variant
-// it runs over RocksDB, iterating windows backward): each record creates its left window [t - d, t] and, when a later
-// record falls within d after it, its right window [t + 1, t + 1 + d], and
+// it runs over RocksDB, iterating windows backward): each record creates its left window [t - d, t]
+// and, when a later record falls within d after it, its right window [t + 1, t + 1 + d], and
 // updates every existing window it falls into.
 template <class K, class V, class VA, class Folder, class KS, class VS>
 class KStreamSlidingWindowAggregate final : public WindowAggregateBase<K, V, VA, Folder, KS, VS> {
@@ -233,10 +227,9 @@ class KStreamSlidingWindowAggregate final : public WindowAggregateBase<K, V, VA,
 
  public:
   KStreamSlidingWindowAggregate(std::string name, std::string store, Folder folder,
-                                SlidingWindows windows, state::TimeSegments segments,
-                                int64_t retention_ms)
+                                SlidingWindows windows)
       : Base(std::move(name), std::move(store), std::move(folder), windows.grace_ms,
-             windows.time_difference_ms, segments, retention_ms),
+             windows.time_difference_ms),
         d_(windows.time_difference_ms) {}
 
   void process(const Record<K, V>& r) override {
@@ -355,21 +348,18 @@ class KStreamSessionWindowAggregate final : public NodeBase,
                                             public Emitter<Windowed<K>, Change<VA>> {
  public:
   KStreamSessionWindowAggregate(std::string name, std::string store, Folder folder, Merger merger,
-                                SessionWindows windows, state::TimeSegments segments,
-                                int64_t retention_ms)
+                                SessionWindows windows)
       : NodeBase(std::move(name)),
         store_name_(std::move(store)),
         folder_(std::move(folder)),
         merger_(std::move(merger)),
-        windows_def_(windows),
-        segments_(segments),
-        retention_ms_(retention_ms) {}
+        windows_def_(windows) {}
 
   void enable_sending_old_values() override { send_old_values_ = true; }
 
   void init(TaskContext& task) override {
     NodeBase::init(task);
-    sessions_.emplace(task.store(store_name_), segments_, retention_ms_);
+    sessions_ = &task.session_store(store_name_);
     state::CachingStore* cache = task.record_cache(store_name_);
     cached_ = cache && cache->enabled();
     if (!cached_) return;
@@ -460,9 +450,7 @@ class KStreamSessionWindowAggregate final : public NodeBase,
   Folder folder_;
   Merger merger_;
   SessionWindows windows_def_;
-  state::TimeSegments segments_;
-  int64_t retention_ms_;
-  std::optional<state::SessionBytesStore> sessions_;
+  state::SessionBytesStore* sessions_ = nullptr;
   bool cached_ = false;
   bool send_old_values_ = false;
   int64_t observed_ = -1;

@@ -18,6 +18,8 @@
 #include "brook/record.h"
 #include "state/caching_store.h"
 #include "state/key_value_bytes_store.h"
+#include "state/session_bytes_store.h"
+#include "state/window_bytes_store.h"
 
 namespace brook {
 
@@ -68,6 +70,10 @@ class TaskContext {
   // none: typed stores keep values deserialized there, and an aggregation
   // forwards what its flushes write.
   virtual state::CachingStore* record_cache(const std::string& name) = 0;
+  // The named window (session) store as a view every node of the task
+  // shares; throws std::logic_error for a store of another type.
+  virtual state::WindowBytesStore& window_store(const std::string& name) = 0;
+  virtual state::SessionBytesStore& session_store(const std::string& name) = 0;
   // The full name of a topic: internal topics get the application.id prefix.
   virtual std::string resolve_topic(const std::string& topic, bool internal) const = 0;
   virtual void send(const OutgoingRecord& record) = 0;

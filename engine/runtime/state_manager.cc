@@ -41,6 +41,10 @@ struct ProcessorStateManager::StoreStack {
   std::unique_ptr<state::KeyValueBytesStore> opened;  // the bottom, until stacked
   std::unique_ptr<state::KeyValueBytesStore> top;
   state::CachingStore* cache = nullptr;  // the record-cache layer of `top`, if any
+  // The one window or session view of `top` every node of the task shares,
+  // so that retention is kept by the latest time any of them wrote.
+  std::unique_ptr<state::WindowBytesStore> window_view;
+  std::unique_ptr<state::SessionBytesStore> session_view;
 };
 
 ProcessorStateManager::ProcessorStateManager(TaskId id, const Topology& topology,
@@ -171,6 +175,30 @@ state::KeyValueBytesStore& ProcessorStateManager::store(const std::string& name)
 state::CachingStore* ProcessorStateManager::record_cache(const std::string& name) {
   store(name);  // throws for a store not connected
   return stores_.at(name)->cache;
+}
+
+state::WindowBytesStore& ProcessorStateManager::window_store(const std::string& name) {
+  StoreStack& s = *stores_.at((store(name), name));
+  if (s.def->type != Topology::StoreType::kWindow) {
+    throw std::logic_error("store '" + name + "' is not a window store");
+  }
+  if (!s.window_view) {
+    s.window_view = std::make_unique<state::WindowBytesStore>(
+        *s.top, state::TimeSegments{s.def->segment_interval_ms}, s.def->retention_ms);
+  }
+  return *s.window_view;
+}
+
+state::SessionBytesStore& ProcessorStateManager::session_store(const std::string& name) {
+  StoreStack& s = *stores_.at((store(name), name));
+  if (s.def->type != Topology::StoreType::kSession) {
+    throw std::logic_error("store '" + name + "' is not a session store");
+  }
+  if (!s.session_view) {
+    s.session_view = std::make_unique<state::SessionBytesStore>(
+        *s.top, state::TimeSegments{s.def->segment_interval_ms}, s.def->retention_ms);
+  }
+  return *s.session_view;
 }
 
 void ProcessorStateManager::restore(const std::string& store, std::string_view key,

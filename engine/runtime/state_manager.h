@@ -23,8 +23,10 @@
 #include "state/checkpoint_file.h"
 #include "state/key_value_bytes_store.h"
 #include "state/rocksdb_resources.h"
+#include "state/session_bytes_store.h"
 #include "state/task_directory.h"
 #include "state/thread_cache.h"
+#include "state/window_bytes_store.h"
 
 namespace brook {
 
@@ -58,6 +60,10 @@ class ProcessorStateManager {
   state::KeyValueBytesStore& store(const std::string& name);
   // The record-cache layer of the store's stack, or null (caching off).
   state::CachingStore* record_cache(const std::string& name);
+  // The window (session) store view of the named store, one per task and
+  // store; throws std::logic_error for a store of another type.
+  state::WindowBytesStore& window_store(const std::string& name);
+  state::SessionBytesStore& session_store(const std::string& name);
 
   // Changelogs of the logged stores, and where restoration starts.
   const std::vector<Changelog>& changelogs() const { return changelogs_; }

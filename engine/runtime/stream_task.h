@@ -117,6 +117,12 @@ class StreamTask final : public TaskContext {
   state::CachingStore* record_cache(const std::string& name) override {
     return state_.record_cache(name);
   }
+  state::WindowBytesStore& window_store(const std::string& name) override {
+    return state_.window_store(name);
+  }
+  state::SessionBytesStore& session_store(const std::string& name) override {
+    return state_.session_store(name);
+  }
   std::string resolve_topic(const std::string& topic, bool internal) const override;
   void send(const OutgoingRecord& record) override;
   void on_deserialization_error(const RawRecord& raw, std::string_view what) override;

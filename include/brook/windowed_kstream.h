@@ -53,9 +53,7 @@ KTable<Windowed<K>, VA> add_windowed_aggregation(const Grouped& grouped, const c
   d.kind = Topology::NodeKind::kProcessor;
   d.name = name;
   d.predecessors = {parent};
-  d.create = [name, store, create, segments, retention]() -> std::unique_ptr<NodeBase> {
-    return create(name, store, segments, retention);
-  };
+  d.create = [name, store, create]() -> std::unique_ptr<NodeBase> { return create(name, store); };
   d.connect = Topology::connector<Windowed<K>, Change<VA>>();
   builder->topology().add_node(std::move(d));
   Topology::StoreDef s;
@@ -117,18 +115,16 @@ class TimeWindowedKStream {
       return detail::add_windowed_aggregation<K, VA, MKS, MVS, Node>(
           grouped_, prefix, Topology::StoreType::kWindow, windows.size_ms + windows.grace_ms,
           windows.grace_ms, m,
-          [folder, windows](const std::string& name, const std::string& store,
-                            state::TimeSegments segments, int64_t retention) {
-            return std::make_unique<Node>(name, store, folder, windows, segments, retention);
+          [folder, windows](const std::string& name, const std::string& store) {
+            return std::make_unique<Node>(name, store, folder, windows);
           });
     } else {
       using Node = operators::KStreamSlidingWindowAggregate<K, V, VA, Folder, SKS, SVS>;
       return detail::add_windowed_aggregation<K, VA, MKS, MVS, Node>(
           grouped_, prefix, Topology::StoreType::kWindow,
           2 * windows.time_difference_ms + windows.grace_ms, windows.grace_ms, m,
-          [folder, windows](const std::string& name, const std::string& store,
-                            state::TimeSegments segments, int64_t retention) {
-            return std::make_unique<Node>(name, store, folder, windows, segments, retention);
+          [folder, windows](const std::string& name, const std::string& store) {
+            return std::make_unique<Node>(name, store, folder, windows);
           });
     }
   }
@@ -184,15 +180,14 @@ class SessionWindowedKStream {
   template <class VA, class Folder, class Merger, class MKS, class MVS>
   KTable<Windowed<K>, VA> aggregate_with(const char* prefix, Folder folder, Merger merger,
                                          const MaterializedWith<MKS, MVS>& m) const {
-    using Node = operators::KStreamSessionWindowAggregate<K, V, VA, Folder, Merger,
-                                                          SerdeOr<K, MKS>, SerdeOr<VA, MVS>>;
+    using Node = operators::KStreamSessionWindowAggregate<K, V, VA, Folder, Merger, SerdeOr<K, MKS>,
+                                                          SerdeOr<VA, MVS>>;
     SessionWindows windows = windows_;
     return detail::add_windowed_aggregation<K, VA, MKS, MVS, Node>(
         grouped_, prefix, Topology::StoreType::kSession, windows.gap_ms + windows.grace_ms,
         windows.gap_ms + windows.grace_ms, m,
-        [folder, merger, windows](const std::string& name, const std::string& store,
-                                  state::TimeSegments segments, int64_t retention) {
-          return std::make_unique<Node>(name, store, folder, merger, windows, segments, retention);
+        [folder, merger, windows](const std::string& name, const std::string& store) {
+          return std::make_unique<Node>(name, store, folder, merger, windows);
         });
   }
 

@@ -48,14 +48,16 @@ struct TimeWindows {
   static TimeWindows of_size_and_grace(std::chrono::milliseconds size,
                                        std::chrono::milliseconds grace) {
     if (size.count() <= 0) throw std::invalid_argument("TimeWindows: the size must be positive");
-    if (grace.count() < 0) throw std::invalid_argument("TimeWindows: the grace must not be negative");
+    if (grace.count() < 0)
+      throw std::invalid_argument("TimeWindows: the grace must not be negative");
     return TimeWindows{size.count(), size.count(), grace.count()};
   }
   // Hopping windows: a new one every `advance` (0 < advance <= size).
   TimeWindows advance_by(std::chrono::milliseconds advance) const {
     if (advance.count() <= 0 || advance.count() > size_ms) {
-      throw std::invalid_argument("TimeWindows: the advance must be positive and at most the size (" +
-                                  std::to_string(size_ms) + " ms)");
+      throw std::invalid_argument(
+          "TimeWindows: the advance must be positive and at most the size (" +
+          std::to_string(size_ms) + " ms)");
     }
     TimeWindows w = *this;
     w.advance_ms = advance.count();

@@ -144,8 +144,9 @@ Reader build(StreamsBuilder& b, const Scenario& s) {
   const std::string& t = s.topology;
   if (t == "count-time-windows" || t == "reduce-time-windows" || t == "count-time-windows-final") {
     int64_t size = s.param("size");
-    TimeWindows w = TimeWindows::of_size_and_grace(milliseconds(size), milliseconds(s.param("grace", 0)))
-                        .advance_by(milliseconds(s.param("advance", size)));
+    TimeWindows w =
+        TimeWindows::of_size_and_grace(milliseconds(size), milliseconds(s.param("grace", 0)))
+            .advance_by(milliseconds(s.param("advance", size)));
     auto windowed = b.stream<S, S>("in").group_by_key().windowed_by(w);
     if (t.starts_with("count")) {
       auto table = windowed.count(store());
@@ -164,14 +165,13 @@ Reader build(StreamsBuilder& b, const Scenario& s) {
       windowed.count(store()).to("out");
       return windowed_out<int64_t>();
     }
-    windowed
-        .aggregate([] { return S(); }, [](const S&, const S& v, S a) { return a + v; }, store())
+    windowed.aggregate([] { return S(); }, [](const S&, const S& v, S a) { return a + v; }, store())
         .to("out");
     return windowed_out<S>();
   }
   if (t == "count-session-windows" || t == "reduce-session-windows") {
-    SessionWindows w = SessionWindows::of_inactivity_gap_and_grace(milliseconds(s.param("gap")),
-                                                                  milliseconds(s.param("grace", 0)));
+    SessionWindows w = SessionWindows::of_inactivity_gap_and_grace(
+        milliseconds(s.param("gap")), milliseconds(s.param("grace", 0)));
     auto windowed = b.stream<S, S>("in").group_by_key().windowed_by(w);
     if (t.starts_with("count")) {
       windowed.count(store()).to("out");

@@ -56,8 +56,8 @@ TEST(TimeWindowsCount, HoppingWindowsCountARecordInEachWindowItFallsInto) {
   auto out = driver.create_output_topic<Windowed<S>, int64_t>("out");
   in.pipe_input("a", "x", 7);
   in.pipe_input("a", "x", 12);
-  EXPECT_EQ(drain(out), (std::vector<std::string>{"a@0/10=1@7", "a@5/15=1@7", "a@5/15=2@12",
-                                                  "a@10/20=1@12"}));
+  EXPECT_EQ(drain(out),
+            (std::vector<std::string>{"a@0/10=1@7", "a@5/15=1@7", "a@5/15=2@12", "a@10/20=1@12"}));
 }
 
 TEST(TimeWindowsCount, ARecordPastItsWindowsEndAndGraceIsDroppedAndCounted) {
@@ -70,8 +70,8 @@ TEST(TimeWindowsCount, ARecordPastItsWindowsEndAndGraceIsDroppedAndCounted) {
   in.pipe_input("a", "x", 2);   // still within grace
   in.pipe_input("b", "x", 15);  // [0,10) closed now
   in.pipe_input("a", "x", 3);   // late: dropped
-  EXPECT_EQ(drain(out), (std::vector<std::string>{"a@0/10=1@1", "a@10/20=1@14", "a@0/10=2@2",
-                                                  "b@10/20=1@15"}));
+  EXPECT_EQ(drain(out),
+            (std::vector<std::string>{"a@0/10=1@1", "a@10/20=1@14", "a@0/10=2@2", "b@10/20=1@15"}));
   EXPECT_EQ(driver.metrics().dropped_records_total.load(), 1u);
 }
 
