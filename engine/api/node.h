@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,6 +84,18 @@ class TaskContext {
   // A record was dropped on purpose (e.g. a null key at an aggregation).
   virtual void on_dropped_record(std::string_view node, std::string_view reason) = 0;
   virtual void request_commit() = 0;
+
+  // State the nodes of one task share under `key` (both sides of a join),
+  // made on first use; lives as long as the task.
+  template <class T>
+  std::shared_ptr<T> shared_state(const std::string& key) {
+    std::shared_ptr<void>& slot = shared_slot(key);
+    if (!slot) slot = std::make_shared<T>();
+    return std::static_pointer_cast<T>(slot);
+  }
+
+ protected:
+  virtual std::shared_ptr<void>& shared_slot(const std::string& key) = 0;
 };
 
 // A runtime node of one task. Instances are created per task from the Topology's

@@ -71,6 +71,34 @@ const Topology::StoreDef* Topology::find_store(const std::string& name) const {
   return nullptr;
 }
 
+void Topology::add_copartition_group(std::vector<std::string> nodes) {
+  for (const std::string& n : nodes) {
+    if (!index_.count(n)) throw TopologyError("co-partitioning names an unknown node '" + n + "'");
+  }
+  copartition_nodes_.push_back(std::move(nodes));
+}
+
+std::vector<std::vector<Topology::TopicRef>> Topology::copartition_groups() const {
+  std::vector<std::vector<TopicRef>> out;
+  for (const auto& group : copartition_nodes_) {
+    std::set<TopicRef> topics;
+    std::vector<std::string> todo(group.begin(), group.end());
+    std::set<std::string> seen;
+    while (!todo.empty()) {
+      std::string n = todo.back();
+      todo.pop_back();
+      if (!seen.insert(n).second) continue;
+      const NodeDef& d = nodes_[index_.at(n)];
+      if (d.kind == NodeKind::kSource) {
+        for (const std::string& t : d.topics) topics.insert(TopicRef{t, d.internal_topics});
+      }
+      todo.insert(todo.end(), d.predecessors.begin(), d.predecessors.end());
+    }
+    out.emplace_back(topics.begin(), topics.end());
+  }
+  return out;
+}
+
 std::vector<Topology::Subtopology> Topology::subtopologies() const {
   // Union-find: nodes joined by an edge or by a shared store run in one task.
   std::vector<size_t> parent(nodes_.size());

@@ -174,21 +174,63 @@ Status KafkaStreams::Impl::prepare() {
       return Status::error("source topic " + t + " does not exist; create it before starting");
     }
   }
-  // Task count of each sub-topology: the most partitions among its sources; a
-  // repartition topic gets the task count of the sub-topology that writes it.
-  std::vector<int> tasks(rt.subtopologies.size(), 0);
-  std::map<std::string, int> internal_counts;
-  for (size_t round = 0; round <= rt.subtopologies.size(); ++round) {
-    for (const auto& st : rt.subtopologies) {
-      int n = 0;
-      for (const auto& t : st.source_topics) n = std::max(n, counts[t]);
-      for (const auto& t : st.internal_source_topics) n = std::max(n, internal_counts[t]);
-      tasks[st.id] = n;
-      for (const auto& t : st.internal_sink_topics) {
-        internal_counts[t] = std::max(internal_counts[t], n);
+  // Co-partitioned topics (a join's inputs) must have the same partition
+  // count; a repartition topic among them takes that count.
+  std::map<std::string, int> fixed;
+  auto copartition = topology.copartition_groups();
+  for (const auto& group : copartition) {
+    const Topology::TopicRef* first = nullptr;
+    for (const auto& t : group) {
+      if (t.internal) continue;
+      if (!first) {
+        first = &t;
+      } else if (counts[t.name] != counts[first->name]) {
+        return Status::error("topics " + first->name + " (" + std::to_string(counts[first->name]) +
+                             " partitions) and " + t.name + " (" + std::to_string(counts[t.name]) +
+                             " partitions) are joined, so they must be co-partitioned: give them "
+                             "the same number of partitions");
+      }
+    }
+    if (first) {
+      for (const auto& t : group) {
+        if (t.internal) fixed[t.name] = counts[first->name];
       }
     }
   }
+  // Task count of each sub-topology: the most partitions among its sources; a
+  // repartition topic gets the task count of the sub-topology that writes it,
+  // unless co-partitioning fixed it.
+  std::vector<int> tasks(rt.subtopologies.size(), 0);
+  std::map<std::string, int> internal_counts;
+  auto size_all = [&] {
+    for (size_t round = 0; round <= rt.subtopologies.size(); ++round) {
+      for (const auto& st : rt.subtopologies) {
+        int n = 0;
+        for (const auto& t : st.source_topics) n = std::max(n, counts[t]);
+        for (const auto& t : st.internal_source_topics) n = std::max(n, internal_counts[t]);
+        tasks[st.id] = n;
+        for (const auto& t : st.internal_sink_topics) {
+          auto f = fixed.find(t);
+          internal_counts[t] = f != fixed.end() ? f->second : std::max(internal_counts[t], n);
+        }
+      }
+    }
+  };
+  size_all();
+  // Groups of repartition topics only: all take the largest of them.
+  bool again = false;
+  for (const auto& group : copartition) {
+    int n = 0;
+    bool external = false;
+    for (const auto& t : group) {
+      if (t.internal) n = std::max(n, internal_counts[t.name]);
+      external = external || !t.internal;
+    }
+    if (external || n == 0) continue;
+    for (const auto& t : group) fixed[t.name] = n;
+    again = true;
+  }
+  if (again) size_all();
   std::vector<InternalTopic> internal;
   for (const auto& [t, n] : internal_counts) {
     if (n == 0) return Status::error("cannot size repartition topic " + t);

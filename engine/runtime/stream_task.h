@@ -128,6 +128,7 @@ class StreamTask final : public TaskContext {
   void on_deserialization_error(const RawRecord& raw, std::string_view what) override;
   void on_dropped_record(std::string_view node, std::string_view reason) override;
   void request_commit() override { commit_requested_ = true; }
+  std::shared_ptr<void>& shared_slot(const std::string& key) override { return shared_[key]; }
   bool commit_requested() const { return commit_requested_; }
   void clear_commit_request() { commit_requested_ = false; }
 
@@ -145,6 +146,7 @@ class StreamTask final : public TaskContext {
   std::vector<std::unique_ptr<NodeBase>> nodes_;
   std::map<std::string, SourceNodeBase*, std::less<>> sources_;  // full topic -> source
 
+  std::map<std::string, std::shared_ptr<void>> shared_;  // TaskContext::shared_state
   int64_t stream_time_ = -1;
   RecordMetadata metadata_;
   bool has_metadata_ = false;

@@ -168,7 +168,13 @@ KTable<K, VA> KGroupedStream<K, V, KS, VS>::aggregate_with(const char* prefix, F
   s.logging = m.logging;
   s.caching = m.caching;
   topology.add_state_store(s, {name});
-  return KTable<K, VA>(builder_, name, store);
+  using SKS = SerdeOr<K, MKS>;
+  using SVS = SerdeOr<VA, MVS>;
+  auto getter = std::make_shared<const typename KTable<K, VA>::Getter>(
+      [store](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, VA>> {
+        return std::make_unique<operators::PlainStoreGetter<K, VA, SKS, SVS>>(task, store);
+      });
+  return KTable<K, VA>(builder_, name, store, -1, getter, {store});
 }
 
 }  // namespace brook

@@ -12,6 +12,8 @@
 
 #include "brook/dsl_options.h"
 #include "brook/record.h"
+#include "brook/windows.h"
+#include "operators/join_nodes.h"
 #include "operators/stateless_nodes.h"
 
 namespace brook {
@@ -19,6 +21,8 @@ namespace brook {
 class StreamsBuilder;
 template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class KGroupedStream;
+template <class K, class V>
+class KTable;
 
 template <class K, class V>
 class KStream {
@@ -110,6 +114,62 @@ class KStream {
                                                                   true, std::move(grouped.name));
   }
 
+  // Stream-table joins (the table's current value for the record's key; the
+  // stream and the table co-partitioned — a re-keyed stream is first written
+  // to a repartition topic with the table's partition count): each record
+  // with a value in the table gives joiner(value, table value) — or
+  // joiner(key, value, table value) — with the record's timestamp (join); every
+  // record does, the table's value as std::optional (left_join).
+  template <class VT, class J>
+  auto join(const KTable<K, VT>& table, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(), std::declval<const VT&>()))>;
+    return join_table<VT, VR, false>(table, std::move(joiner), named);
+  }
+  template <class VT, class J>
+  auto left_join(const KTable<K, VT>& table, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(),
+        std::declval<const std::optional<VT>&>()))>;
+    return join_table<VT, VR, true>(table, std::move(joiner), named);
+  }
+
+  // Stream-stream joins within `windows` (records of the same key whose
+  // times are close enough; both streams co-partitioned, re-keyed ones
+  // repartitioned first): each pair gives joiner(this value, other value),
+  // with the later timestamp (join). left_join: a record of this stream that
+  // met nothing by the time its window closed gives joiner(value, nullopt);
+  // outer_join: so does one of the other stream, both sides std::optional.
+  template <class V2, class J>
+  auto join(const KStream<K, V2>& other, J joiner, JoinWindows windows, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(), std::declval<const V2&>()))>;
+    return join_stream<V2, VR, operators::JoinType::kInner>(other, std::move(joiner), windows,
+                                                            named);
+  }
+  template <class V2, class J>
+  auto left_join(const KStream<K, V2>& other, J joiner, JoinWindows windows,
+                 Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(),
+        std::declval<const std::optional<V2>&>()))>;
+    return join_stream<V2, VR, operators::JoinType::kLeft>(other, std::move(joiner), windows,
+                                                           named);
+  }
+  template <class V2, class J>
+  auto outer_join(const KStream<K, V2>& other, J joiner, JoinWindows windows,
+                  Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const std::optional<V>&>(),
+        std::declval<const std::optional<V2>&>()))>;
+    return join_stream<V2, VR, operators::JoinType::kOuter>(other, std::move(joiner), windows,
+                                                            named);
+  }
+
+  // This stream written to the repartition topic <application.id>-<name>-repartition
+  // and read back, so that records are partitioned by their (new) key.
+  KStream<K, V> repartition(const std::string& name) const;
+
   const std::string& node_name() const { return node_; }
   bool repartition_required() const { return repartition_required_; }
   StreamsBuilder* builder() const { return builder_; }
@@ -120,6 +180,11 @@ class KStream {
 
   template <class K2, class V2, class Node, class F>
   KStream<K2, V2> add(const char* prefix, const Named& named, F f, bool repartition) const;
+  template <class VT, class VR, bool left, class J>
+  KStream<K, VR> join_table(const KTable<K, VT>& table, J joiner, const Named& named) const;
+  template <class V2, class VR, operators::JoinType type, class J>
+  KStream<K, VR> join_stream(const KStream<K, V2>& other, J joiner, JoinWindows windows,
+                             const Named& named) const;
 
   StreamsBuilder* builder_;
   std::string node_;
@@ -129,9 +194,144 @@ class KStream {
 }  // namespace brook
 
 #include "brook/kgrouped_stream.h"
+#include "brook/ktable.h"
 #include "brook/streams_builder.h"
 
 namespace brook {
+
+template <class K, class V>
+KStream<K, V> KStream<K, V>::repartition(const std::string& name) const {
+  std::string topic = Topology::repartition_topic(name);
+  std::string sink = builder_->new_name("KSTREAM-SINK");
+  std::string source = builder_->new_name("KSTREAM-SOURCE");
+  builder_->topology().template add_sink_node<K, V>(sink, topic, {node_}, true);
+  builder_->topology().template add_source_node<K, V>(source, {topic}, true);
+  return KStream<K, V>(builder_, source, false);
+}
+
+template <class K, class V>
+template <class VT, class VR, bool left, class J>
+KStream<K, VR> KStream<K, V>::join_table(const KTable<K, VT>& table, J joiner,
+                                         const Named& named) const {
+  if (!table.getter()) {
+    throw TopologyError("a stream-table join needs the table's current values: table '" +
+                        table.node_name() + "' cannot be read (suppressed)");
+  }
+  std::string name = named.name.empty() ? builder_->new_name("KSTREAM-JOIN") : named.name;
+  KStream<K, V> input = repartition_required_ ? repartition(name + "-left") : *this;
+  auto getter = table.getter();
+  auto identity = [](const K& k, const V&) { return k; };
+  Topology::NodeDef d;
+  d.kind = Topology::NodeKind::kProcessor;
+  d.name = name;
+  d.predecessors = {input.node_};
+  d.create = [name, getter, identity, joiner]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<
+        operators::KStreamKTableJoin<K, V, K, VT, VR, decltype(identity), J, left>>(
+        name, *getter, identity, joiner);
+  };
+  d.connect = Topology::connector<K, VR>();
+  Topology& topology = builder_->topology();
+  topology.add_node(std::move(d));
+  for (const std::string& s : table.getter_stores()) topology.connect_processor_and_store(name, s);
+  topology.add_copartition_group({input.node_, table.node_name()});
+  return KStream<K, VR>(builder_, name, false);
+}
+
+template <class K, class V>
+template <class V2, class VR, operators::JoinType type, class J>
+KStream<K, VR> KStream<K, V>::join_stream(const KStream<K, V2>& other, J joiner,
+                                          JoinWindows windows, const Named& named) const {
+  Topology& topology = builder_->topology();
+  auto n = [&](const char* prefix, const char* suffix) {
+    return named.name.empty() ? builder_->new_name(prefix) : named.name + suffix;
+  };
+  std::string this_window = n("KSTREAM-WINDOWED", "-this-windowed");
+  std::string other_window = n("KSTREAM-WINDOWED", "-other-windowed");
+  constexpr bool outer_this = type != operators::JoinType::kInner;
+  constexpr bool outer_other = type == operators::JoinType::kOuter;
+  std::string this_join = n(outer_this ? "KSTREAM-OUTERTHIS" : "KSTREAM-JOINTHIS", "-this-join");
+  std::string other_join =
+      n(outer_other ? "KSTREAM-OUTEROTHER" : "KSTREAM-JOINOTHER", "-other-join");
+  std::string merge = n("KSTREAM-MERGE", "-merge");
+  std::string this_store = this_join + "-store";
+  std::string other_store = other_join + "-store";
+  std::string outer_store = outer_this
+                                ? (named.name.empty() ? builder_->new_name("KSTREAM-OUTERSHARED")
+                                                      : named.name + "-outer-shared-join") +
+                                      "-store"
+                                : "";
+  KStream<K, V> left = repartition_required_ ? repartition(this_join + "-left") : *this;
+  KStream<K, V2> right =
+      other.repartition_required_ ? other.repartition(other_join + "-right") : other;
+
+  auto window_node = [&](const std::string& name, const std::string& parent,
+                         const std::string& store, auto value_tag) {
+    using VV = typename decltype(value_tag)::type;
+    Topology::NodeDef d;
+    d.kind = Topology::NodeKind::kProcessor;
+    d.name = name;
+    d.predecessors = {parent};
+    d.create = [name, store]() -> std::unique_ptr<NodeBase> {
+      return std::make_unique<operators::KStreamJoinWindow<K, VV, Serde<K>, Serde<VV>>>(name,
+                                                                                        store);
+    };
+    d.connect = Topology::connector<K, VV>();
+    topology.add_node(std::move(d));
+    Topology::StoreDef s;
+    s.name = store;
+    s.caching = false;
+    s.type = Topology::StoreType::kWindow;
+    s.retention_ms = windows.size_ms() + windows.grace_ms;
+    s.segment_interval_ms = state::TimeSegments::for_retention(s.retention_ms).interval_ms;
+    topology.add_state_store(s, {name});
+  };
+  window_node(this_window, left.node_, this_store, std::type_identity<V>{});
+  window_node(other_window, right.node_, other_store, std::type_identity<V2>{});
+
+  int64_t before = windows.before_ms, after = windows.after_ms, grace = windows.grace_ms;
+  Topology::NodeDef t;
+  t.kind = Topology::NodeKind::kProcessor;
+  t.name = this_join;
+  t.predecessors = {this_window};
+  t.create = [=]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KStreamKStreamJoinSide<K, V, V2, VR, J, Serde<K>, Serde<V>,
+                                                              Serde<V2>, type, true>>(
+        this_join, other_store, outer_store, merge, before, after, before, after, grace, joiner);
+  };
+  t.connect = Topology::connector<K, VR>();
+  topology.add_node(std::move(t));
+  Topology::NodeDef o;
+  o.kind = Topology::NodeKind::kProcessor;
+  o.name = other_join;
+  o.predecessors = {other_window};
+  o.create = [=]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KStreamKStreamJoinSide<K, V2, V, VR, J, Serde<K>, Serde<V2>,
+                                                              Serde<V>, type, false>>(
+        other_join, this_store, outer_store, merge, after, before, before, after, grace, joiner);
+  };
+  o.connect = Topology::connector<K, VR>();
+  topology.add_node(std::move(o));
+  topology.connect_processor_and_store(this_join, other_store);
+  topology.connect_processor_and_store(other_join, this_store);
+  if (!outer_store.empty()) {
+    Topology::StoreDef s;
+    s.name = outer_store;
+    s.caching = false;
+    topology.add_state_store(s, {this_join, other_join});
+  }
+  Topology::NodeDef m;
+  m.kind = Topology::NodeKind::kProcessor;
+  m.name = merge;
+  m.predecessors = {this_join, other_join};
+  m.create = [merge]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::PassThrough<K, VR>>(merge);
+  };
+  m.connect = Topology::connector<K, VR>();
+  topology.add_node(std::move(m));
+  topology.add_copartition_group({left.node_, right.node_});
+  return KStream<K, VR>(builder_, merge, false);
+}
 
 template <class K, class V>
 template <class K2, class V2, class Node, class F>

@@ -1,13 +1,20 @@
-// KTable<K,V>: a changelog stream — the latest value per key — as produced by an
-// aggregation. Its nodes forward Change<V>. to_stream() turns updates back into
-// a KStream; map_values and filter derive new tables. A light handle; use while
-// building, on one thread.
+// KTable<K,V>: a changelog stream — the latest value per key — as read from a
+// topic (StreamsBuilder::table) or produced by an aggregation. Its nodes
+// forward Change<V>. to_stream() turns updates back into a KStream; map_values
+// and filter derive new tables; join, left_join and outer_join combine two
+// tables of the same key (co-partitioned), and a stream joins a table by its
+// current value (KStream::join). A light handle; use while building, on one
+// thread.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "brook/dsl_options.h"
 #include "brook/windows.h"
+#include "operators/join_nodes.h"
 #include "operators/ktable_nodes.h"
 #include "operators/suppress_node.h"
 
@@ -38,13 +45,21 @@ struct is_windowed<Windowed<K>> : std::true_type {
 template <class K, class V>
 class KTable {
  public:
+  using Getter = operators::GetterSupplier<K, V>;
+
   // `window_grace_ms`: for a table of windowed aggregates, its windows'
-  // grace (what suppress waits for); -1 otherwise.
-  KTable(StreamsBuilder* builder, std::string node, std::string store, int64_t window_grace_ms = -1)
+  // grace (what suppress waits for); -1 otherwise. `getter`: how a join
+  // reads the table's current values, from `getter_stores`; null when it
+  // cannot be joined (a suppressed table).
+  KTable(StreamsBuilder* builder, std::string node, std::string store, int64_t window_grace_ms = -1,
+         std::shared_ptr<const Getter> getter = nullptr,
+         std::vector<std::string> getter_stores = {})
       : builder_(builder),
         node_(std::move(node)),
         store_(std::move(store)),
-        window_grace_ms_(window_grace_ms) {}
+        window_grace_ms_(window_grace_ms),
+        getter_(std::move(getter)),
+        getter_stores_(std::move(getter_stores)) {}
 
   // The table's updates as a stream. A deletion has no value to put on a
   // typed stream and is not forwarded (Kafka Streams forwards a null value);
@@ -64,17 +79,54 @@ class KTable {
   template <class F>
   auto map_values(F f, Named named = {}) const {
     using V2 = operators::value_fn_result_t<F, K, V>;
-    return add<V2, operators::KTableMapValues<K, V, V2, F>>("KTABLE-MAPVALUES", named,
-                                                            std::move(f));
+    auto get = [f](const K& k, V v) mutable -> std::optional<V2> {
+      return operators::call_value_fn(f, k, v);
+    };
+    return add<V2, operators::KTableMapValues<K, V, V2, F>>("KTABLE-MAPVALUES", named, f, get);
   }
   template <class P>
   KTable<K, V> filter(P p, Named named = {}) const {
-    return add<V, operators::KTableFilter<K, V, P, true>>("KTABLE-FILTER", named, std::move(p));
+    return add<V, operators::KTableFilter<K, V, P, true>>("KTABLE-FILTER", named, p,
+                                                          keep_if<true>(p));
   }
   template <class P>
   KTable<K, V> filter_not(P p, Named named = {}) const {
-    return add<V, operators::KTableFilter<K, V, P, false>>("KTABLE-FILTER", named, std::move(p));
+    return add<V, operators::KTableFilter<K, V, P, false>>("KTABLE-FILTER", named, p,
+                                                           keep_if<false>(p));
   }
+
+  // Table-table joins on the key (the tables must be co-partitioned): the
+  // result holds, per key, joiner(this value, other value) — or
+  // joiner(key, this, other) — while both have one (join); while this one
+  // has one, the other as std::optional (left_join); while either has one,
+  // both as std::optional (outer_join). Its timestamp is the later of the
+  // two values'. As Kafka Streams' KTable#join.
+  template <class VO, class J>
+  auto join(const KTable<K, VO>& other, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(), std::declval<const VO&>()))>;
+    return join_with<VO, VR, operators::JoinType::kInner>(other, std::move(joiner), named);
+  }
+  template <class VO, class J>
+  auto left_join(const KTable<K, VO>& other, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(),
+        std::declval<const std::optional<VO>&>()))>;
+    return join_with<VO, VR, operators::JoinType::kLeft>(other, std::move(joiner), named);
+  }
+  template <class VO, class J>
+  auto outer_join(const KTable<K, VO>& other, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const std::optional<V>&>(),
+        std::declval<const std::optional<VO>&>()))>;
+    return join_with<VO, VR, operators::JoinType::kOuter>(other, std::move(joiner), named);
+  }
+
+  // Used by the DSL: how a join reads this table (null: it cannot be
+  // joined), and the stores that reading needs.
+  const std::shared_ptr<const Getter>& getter() const { return getter_; }
+  const std::vector<std::string>& getter_stores() const { return getter_stores_; }
+  StreamsBuilder* builder() const { return builder_; }
 
   // From now on the table's changes carry each key's previous value too
   // (Change::old_value), as a table-table join or a regrouping needs; so do
@@ -93,13 +145,28 @@ class KTable {
   const std::string& node_name() const { return node_; }
 
  private:
-  template <class V2, class Node, class F>
-  KTable<K, V2> add(const char* prefix, const Named& named, F f) const;
+  template <class K2, class V2>
+  friend class KTable;
+
+  // get(key, value) -> std::optional<V2>: the derived table's value.
+  template <class V2, class Node, class F, class Get>
+  KTable<K, V2> add(const char* prefix, const Named& named, F f, Get get) const;
+  template <bool keep, class P>
+  static auto keep_if(P p) {
+    return [p](const K& k, V v) mutable -> std::optional<V> {
+      if (static_cast<bool>(p(k, v)) != keep) return std::nullopt;
+      return v;
+    };
+  }
+  template <class VO, class VR, operators::JoinType type, class J>
+  KTable<K, VR> join_with(const KTable<K, VO>& other, J joiner, const Named& named) const;
 
   StreamsBuilder* builder_;
   std::string node_;
   std::string store_;
   int64_t window_grace_ms_;
+  std::shared_ptr<const Getter> getter_;
+  std::vector<std::string> getter_stores_;
 };
 
 }  // namespace brook
@@ -124,8 +191,8 @@ KStream<K, V> KTable<K, V>::to_stream(Named named) const {
 }
 
 template <class K, class V>
-template <class V2, class Node, class F>
-KTable<K, V2> KTable<K, V>::add(const char* prefix, const Named& named, F f) const {
+template <class V2, class Node, class F, class Get>
+KTable<K, V2> KTable<K, V>::add(const char* prefix, const Named& named, F f, Get get) const {
   std::string name = named.name.empty() ? builder_->new_name(prefix) : named.name;
   Topology::NodeDef d;
   d.kind = Topology::NodeKind::kProcessor;
@@ -135,7 +202,82 @@ KTable<K, V2> KTable<K, V>::add(const char* prefix, const Named& named, F f) con
   d.create = [name, f]() -> std::unique_ptr<NodeBase> { return std::make_unique<Node>(name, f); };
   d.connect = Topology::connector<K, Change<V2>>();
   builder_->topology().add_node(std::move(d));
-  return KTable<K, V2>(builder_, name, "", window_grace_ms_);
+  std::shared_ptr<const typename KTable<K, V2>::Getter> getter;
+  if (getter_) {
+    getter = std::make_shared<const typename KTable<K, V2>::Getter>(
+        [parent = getter_,
+         get](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, V2>> {
+          return std::make_unique<operators::MappedGetter<K, V, V2, Get>>((*parent)(task), get);
+        });
+  }
+  return KTable<K, V2>(builder_, name, "", window_grace_ms_, getter, getter_stores_);
+}
+
+template <class K, class V>
+template <class VO, class VR, operators::JoinType type, class J>
+KTable<K, VR> KTable<K, V>::join_with(const KTable<K, VO>& other, J joiner,
+                                      const Named& named) const {
+  if (!getter_ || !other.getter_) {
+    throw TopologyError("a join needs both tables' current values: table '" +
+                        (getter_ ? other.node_ : node_) + "' cannot be read (suppressed)");
+  }
+  Topology& topology = builder_->topology();
+  std::string base = named.name.empty() ? "" : named.name + "-";
+  std::string this_name = base.empty() ? builder_->new_name("KTABLE-JOINTHIS") : base + "join-this";
+  std::string other_name =
+      base.empty() ? builder_->new_name("KTABLE-JOINOTHER") : base + "join-other";
+  std::string merge_name = base.empty() ? builder_->new_name("KTABLE-MERGE") : named.name;
+  auto this_getter = getter_;
+  auto other_getter = other.getter_;
+
+  Topology::NodeDef l;
+  l.kind = Topology::NodeKind::kProcessor;
+  l.name = this_name;
+  l.predecessors = {node_};
+  l.table_from_parent = true;
+  l.create = [this_name, other_getter, joiner]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KTableKTableJoinSide<K, V, VO, VR, J, type, true>>(
+        this_name, *other_getter, joiner);
+  };
+  l.connect = Topology::connector<K, Change<VR>>();
+  topology.add_node(std::move(l));
+  for (const std::string& s : other.getter_stores_)
+    topology.connect_processor_and_store(this_name, s);
+
+  Topology::NodeDef r;
+  r.kind = Topology::NodeKind::kProcessor;
+  r.name = other_name;
+  r.predecessors = {other.node_};
+  r.table_from_parent = true;
+  r.create = [other_name, this_getter, joiner]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KTableKTableJoinSide<K, VO, V, VR, J, type, false>>(
+        other_name, *this_getter, joiner);
+  };
+  r.connect = Topology::connector<K, Change<VR>>();
+  topology.add_node(std::move(r));
+  for (const std::string& s : getter_stores_) topology.connect_processor_and_store(other_name, s);
+
+  Topology::NodeDef m;
+  m.kind = Topology::NodeKind::kProcessor;
+  m.name = merge_name;
+  m.predecessors = {this_name, other_name};
+  m.table_from_parent = true;
+  m.create = [merge_name]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::PassThrough<K, Change<VR>>>(merge_name);
+  };
+  m.connect = Topology::connector<K, Change<VR>>();
+  topology.add_node(std::move(m));
+  topology.add_copartition_group({node_, other.node_});
+
+  auto getter = std::make_shared<const typename KTable<K, VR>::Getter>(
+      [this_getter, other_getter,
+       joiner](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, VR>> {
+        return std::make_unique<operators::KTableKTableJoinGetter<K, V, VO, VR, J, type>>(
+            (*this_getter)(task), (*other_getter)(task), joiner);
+      });
+  std::vector<std::string> stores = getter_stores_;
+  stores.insert(stores.end(), other.getter_stores_.begin(), other.getter_stores_.end());
+  return KTable<K, VR>(builder_, merge_name, "", -1, getter, stores);
 }
 
 template <class K, class V>

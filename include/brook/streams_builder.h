@@ -16,6 +16,8 @@ namespace brook {
 
 template <class K, class V>
 class KStream;
+template <class K, class V>
+class KTable;
 
 class StreamsBuilder {
  public:
@@ -35,6 +37,16 @@ class StreamsBuilder {
         name, std::move(topics), false, std::move(consumed.extractor));
     return KStream<K, V>(this, name, false);
   }
+
+  // Reads `topic` as a table: the latest value per key, kept in a store
+  // (`materialized`: its name, RocksDB or memory, changelog, cache; its
+  // changelog is <application.id>-<store>-changelog), a null value deleting the
+  // key. Records with a null key are dropped. Each update is forwarded as a
+  // Change (through the record cache).
+  template <class K, class V, class Extractor = RecordTimestamp, class KS = void, class VS = void,
+            class MKS = void, class MVS = void>
+  KTable<K, V> table(const std::string& topic, ConsumedWith<Extractor, KS, VS> consumed = {},
+                     MaterializedWith<MKS, MVS> materialized = {});
 
   // Hands over the topology; the builder is empty afterwards.
   Topology build() {
@@ -60,3 +72,40 @@ class StreamsBuilder {
 }  // namespace brook
 
 #include "brook/kstream.h"
+#include "brook/ktable.h"
+
+namespace brook {
+
+template <class K, class V, class Extractor, class KS, class VS, class MKS, class MVS>
+KTable<K, V> StreamsBuilder::table(const std::string& topic,
+                                   ConsumedWith<Extractor, KS, VS> consumed,
+                                   MaterializedWith<MKS, MVS> m) {
+  using SKS = SerdeOr<K, KS>;
+  using SVS = SerdeOr<V, VS>;
+  std::string name = consumed.name.empty() ? new_name("KTABLE-SOURCE") : consumed.name;
+  std::string store =
+      m.store_name.empty() ? topic + "-STATE-STORE-" + new_name("").substr(1) : m.store_name;
+  Topology::NodeDef d;
+  d.kind = Topology::NodeKind::kSource;
+  d.name = name;
+  d.topics = {topic};
+  d.create = [name, store, extractor = consumed.extractor]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KTableSource<K, V, Extractor, SKS, SVS>>(name, store,
+                                                                                extractor);
+  };
+  d.connect = Topology::connector<K, Change<V>>();
+  topology_->add_node(std::move(d));
+  Topology::StoreDef s;
+  s.name = store;
+  s.persistent = m.persistent;
+  s.logging = m.logging;
+  s.caching = m.caching;
+  topology_->add_state_store(s, {name});
+  auto getter = std::make_shared<const typename KTable<K, V>::Getter>(
+      [store](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, V>> {
+        return std::make_unique<operators::TimestampedStoreGetter<K, V, SKS, SVS>>(task, store);
+      });
+  return KTable<K, V>(this, name, store, -1, getter, {store});
+}
+
+}  // namespace brook

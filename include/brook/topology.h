@@ -174,6 +174,18 @@ class Topology {
   // Makes the KTable node `name` (and the tables it derives from) forward old
   // values with new ones; throws TopologyError for an unknown node.
   void enable_sending_old_values(const std::string& name);
+  // The nodes (a join's parents) whose source topics must be co-partitioned:
+  // the same partition count, so that one key's records of every topic meet
+  // in one task. A repartition topic among them takes the others' count.
+  void add_copartition_group(std::vector<std::string> nodes);
+  // Each group's topics: the source topics upstream of its nodes (internal
+  // ones without the application.id prefix, flagged).
+  struct TopicRef {
+    std::string name;
+    bool internal;
+    auto operator<=>(const TopicRef&) const = default;
+  };
+  std::vector<std::vector<TopicRef>> copartition_groups() const;
   std::vector<Subtopology> subtopologies() const;
   // Changelog topic name (without the application.id prefix) of a logged store.
   static std::string changelog_topic(const std::string& store) { return store + "-changelog"; }
@@ -182,6 +194,7 @@ class Topology {
 
  private:
   std::vector<NodeDef> nodes_;
+  std::vector<std::vector<std::string>> copartition_nodes_;
   std::map<std::string, size_t> index_;
   std::vector<StoreDef> stores_;
 };

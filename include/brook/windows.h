@@ -116,6 +116,44 @@ struct SessionWindows {
   }
 };
 
+// The window of a stream-stream join: a record at t of the left stream meets
+// the right stream's records of the same key in [t - before, t + after];
+// grace: how long past that window records are still waited for (left and
+// outer results without a match are emitted once it closed).
+struct JoinWindows {
+  int64_t before_ms = 0;
+  int64_t after_ms = 0;
+  int64_t grace_ms = 0;
+
+  static JoinWindows of_time_difference_with_no_grace(std::chrono::milliseconds difference) {
+    return of_time_difference_and_grace(difference, std::chrono::milliseconds(0));
+  }
+  static JoinWindows of_time_difference_and_grace(std::chrono::milliseconds difference,
+                                                  std::chrono::milliseconds grace) {
+    if (difference.count() < 0) {
+      throw std::invalid_argument("JoinWindows: the time difference must not be negative");
+    }
+    if (grace.count() < 0)
+      throw std::invalid_argument("JoinWindows: the grace must not be negative");
+    return JoinWindows{difference.count(), difference.count(), grace.count()};
+  }
+  // Only right records from `before` earlier on (and, with after(), up to
+  // `after` later); before + after must not be negative.
+  JoinWindows before(std::chrono::milliseconds before) const {
+    JoinWindows w = *this;
+    w.before_ms = before.count();
+    if (w.before_ms + w.after_ms < 0) throw std::invalid_argument("JoinWindows: negative window");
+    return w;
+  }
+  JoinWindows after(std::chrono::milliseconds after) const {
+    JoinWindows w = *this;
+    w.after_ms = after.count();
+    if (w.before_ms + w.after_ms < 0) throw std::invalid_argument("JoinWindows: negative window");
+    return w;
+  }
+  int64_t size_ms() const { return before_ms + after_ms; }
+};
+
 // Windowed<K> on a topic: the key's bytes (Serde<K>), then the window's start
 // and end, 8 bytes each, big-endian. (Kafka Streams' TimeWindowedSerde writes
 // the start only, and needs the window size to read it back.)

@@ -180,6 +180,64 @@ Reader build(StreamsBuilder& b, const Scenario& s) {
     windowed.reduce([](S a, const S& v) { return a + "+" + v; }, store()).to("out");
     return windowed_out<S>();
   }
+  using OS = std::optional<S>;
+  auto show_opt = [](const std::optional<S>& v) { return v ? *v : S("null"); };
+  if (t == "stream-table-join" || t == "stream-table-left-join") {
+    auto table = b.table<OS, S>("table", Consumed{},
+                                Materialized::as("table-store").with_caching_disabled());
+    auto stream = b.stream<OS, OS>("in");
+    if (t.ends_with("left-join")) {
+      stream
+          .left_join(
+              table,
+              [show_opt](const OS& v, const std::optional<S>& t) { return *v + "/" + show_opt(t); })
+          .to("out");
+    } else {
+      stream.join(table, [](const OS& v, const S& t) { return *v + "/" + t; }).to("out");
+    }
+    return plain_out<S>();
+  }
+  if (t == "table-table-join" || t == "table-table-left-join" || t == "table-table-outer-join") {
+    auto left =
+        b.table<S, S>("left", Consumed{}, Materialized::as("left-store").with_caching_disabled());
+    auto right =
+        b.table<S, S>("right", Consumed{}, Materialized::as("right-store").with_caching_disabled());
+    if (t == "table-table-join") {
+      left.join(right, [](const S& l, const S& r) { return l + "/" + r; }).to("out");
+    } else if (t == "table-table-left-join") {
+      left.left_join(right, [show_opt](const S& l, const OS& r) { return l + "/" + show_opt(r); })
+          .to("out");
+    } else {
+      left.outer_join(right, [show_opt](const OS& l,
+                                        const OS& r) { return show_opt(l) + "/" + show_opt(r); })
+          .to("out");
+    }
+    return plain_out<S>();
+  }
+  if (t == "stream-stream-join" || t == "stream-stream-left-join" ||
+      t == "stream-stream-outer-join") {
+    JoinWindows w = JoinWindows::of_time_difference_and_grace(milliseconds(s.param("difference")),
+                                                              milliseconds(s.param("grace", 0)));
+    if (s.params.count("before")) w = w.before(milliseconds(s.param("before")));
+    if (s.params.count("after")) w = w.after(milliseconds(s.param("after")));
+    auto left = b.stream<OS, S>("left");
+    auto right = b.stream<OS, S>("right");
+    if (t == "stream-stream-join") {
+      left.join(
+              right, [](const S& l, const S& r) { return l + "/" + r; }, w)
+          .to("out");
+    } else if (t == "stream-stream-left-join") {
+      left.left_join(
+              right, [show_opt](const S& l, const OS& r) { return l + "/" + show_opt(r); }, w)
+          .to("out");
+    } else {
+      left.outer_join(
+              right,
+              [show_opt](const OS& l, const OS& r) { return show_opt(l) + "/" + show_opt(r); }, w)
+          .to("out");
+    }
+    return plain_out<S>();
+  }
   throw std::invalid_argument("unknown topology " + t);
 }
 

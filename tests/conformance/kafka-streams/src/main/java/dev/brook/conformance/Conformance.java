@@ -21,6 +21,11 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.StreamJoined;
+import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
@@ -29,6 +34,7 @@ import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.WindowedSerdes;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -116,6 +122,10 @@ public final class Conformance {
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
     props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
     props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    // Left and outer stream-stream join results are emitted as soon as their
+    // window closes (by default at most once a second of wall-clock time,
+    // which the test driver's clock never reaches).
+    props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
     final Topology topology = b.build();
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, Instant.EPOCH)) {
       final Map<String, TestInputTopic<String, String>> inputs = new HashMap<>();
@@ -242,6 +252,54 @@ public final class Conformance {
               .toStream()
               .to("out", Produced.with(ks, S));
           return sessionWindowedOut(S.deserializer());
+        }
+      case "stream-table-join":
+      case "stream-table-left-join":
+        {
+          final KTable<String, String> table = b.table("table", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("table-store").withKeySerde(S).withValueSerde(S).withCachingDisabled());
+          final KStream<String, String> stream = b.stream("in");
+          final ValueJoiner<String, String, String> j = (v, t) -> v + "/" + t;
+          (s.topology.endsWith("left-join") ? stream.leftJoin(table, j) : stream.join(table, j))
+              .to("out");
+          return plainOut(S.deserializer());
+        }
+      case "table-table-join":
+      case "table-table-left-join":
+      case "table-table-outer-join":
+        {
+          final KTable<String, String> left = b.table("left", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("left-store").withKeySerde(S).withValueSerde(S).withCachingDisabled());
+          final KTable<String, String> right = b.table("right", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("right-store").withKeySerde(S).withValueSerde(S).withCachingDisabled());
+          final ValueJoiner<String, String, String> j = (l, r) -> l + "/" + r;
+          final KTable<String, String> joined =
+              s.topology.equals("table-table-join")
+                  ? left.join(right, j)
+                  : s.topology.equals("table-table-left-join")
+                      ? left.leftJoin(right, j)
+                      : left.outerJoin(right, j);
+          joined.toStream().to("out");
+          return plainOut(S.deserializer());
+        }
+      case "stream-stream-join":
+      case "stream-stream-left-join":
+      case "stream-stream-outer-join":
+        {
+          final long diff = s.param("difference");
+          JoinWindows w =
+              JoinWindows.ofTimeDifferenceAndGrace(
+                  Duration.ofMillis(diff), Duration.ofMillis(s.param("grace", 0)));
+          if (s.params.containsKey("before")) w = w.before(Duration.ofMillis(s.param("before")));
+          if (s.params.containsKey("after")) w = w.after(Duration.ofMillis(s.param("after")));
+          final KStream<String, String> left = b.stream("left");
+          final KStream<String, String> right = b.stream("right");
+          final ValueJoiner<String, String, String> j = (l, r) -> l + "/" + r;
+          final StreamJoined<String, String, String> joined = StreamJoined.with(S, S, S);
+          (s.topology.equals("stream-stream-join")
+                  ? left.join(right, j, w, joined)
+                  : s.topology.equals("stream-stream-left-join")
+                      ? left.leftJoin(right, j, w, joined)
+                      : left.outerJoin(right, j, w, joined))
+              .to("out");
+          return plainOut(S.deserializer());
         }
       default:
         throw new IllegalArgumentException("unknown topology " + s.topology);
