@@ -281,17 +281,15 @@ class KStreamKStreamJoinSide final : public NodeBase,
                                      public Input<K, VThis>,
                                      public Emitter<K, VR> {
   // Whether this side's unmatched records are forwarded.
-  static constexpr bool outer =
-      type == JoinType::kOuter || (type == JoinType::kLeft && this_left);
+  static constexpr bool outer = type == JoinType::kOuter || (type == JoinType::kLeft && this_left);
 
  public:
   // `before`/`after`: the window as seen from this side; `windows_before`
   // and `windows_after`: as JoinWindows has them (seen from the left).
   // `shared`: the key both sides of the join share their time under.
   KStreamKStreamJoinSide(std::string name, std::string other_store, std::string outer_store,
-                         std::string shared, int64_t before, int64_t after,
-                         int64_t windows_before, int64_t windows_after, int64_t grace,
-                         Joiner joiner)
+                         std::string shared, int64_t before, int64_t after, int64_t windows_before,
+                         int64_t windows_after, int64_t grace, Joiner joiner)
       : NodeBase(std::move(name)),
         other_store_(std::move(other_store)),
         outer_store_name_(std::move(outer_store)),
@@ -343,7 +341,8 @@ class KStreamKStreamJoinSide final : public NodeBase,
         std::string k = OuterJoinKey::make(m.time, !this_left, key_);
         if (outer_store_->get(k, &value_)) outer_store_->remove(k);
       }
-      Record<K, VR> out{r.key, join(r.key, std::optional<VThis>(r.value), std::optional<VOther>(m.value)),
+      Record<K, VR> out{r.key,
+                        join(r.key, std::optional<VThis>(r.value), std::optional<VOther>(m.value)),
                         std::max(t, m.time), r.headers};
       this->forward(out);
     }
@@ -374,8 +373,10 @@ class KStreamKStreamJoinSide final : public NodeBase,
   template <class L, class R>
   VR call(const K& key, const std::optional<L>& l, const std::optional<R>& r) {
     if constexpr (type == JoinType::kInner) {
+      if (!l || !r) throw std::logic_error("inner join without both values");
       return call_joiner(joiner_, key, *l, *r);
     } else if constexpr (type == JoinType::kLeft) {
+      if (!l) throw std::logic_error("left join without a left value");
       return call_joiner(joiner_, key, *l, r);
     } else {
       return call_joiner(joiner_, key, l, r);

@@ -44,8 +44,7 @@ using GetterSupplier = std::function<std::unique_ptr<TableGetter<K, V>>(TaskCont
 template <class K, class V, class KS, class VS>
 class TimestampedStoreGetter final : public TableGetter<K, V> {
  public:
-  TimestampedStoreGetter(TaskContext& task, const std::string& store)
-      : store_(task.store(store)) {}
+  TimestampedStoreGetter(TaskContext& task, const std::string& store) : store_(task.store(store)) {}
   std::optional<ValueAndTimestamp<V>> get(const K& key) override {
     KS::serialize(key, key_);
     if (!store_.get(key_, &bytes_)) return std::nullopt;
@@ -151,7 +150,8 @@ class KTableSource final : public SourceNodeBase, public Emitter<K, Change<V>> {
       }
       std::optional<int64_t> t = extract_timestamp(extractor_, r.key, v, raw.timestamp);
       if (!t || *t < 0) {
-        task().on_dropped_record(name(), t ? "negative timestamp" : "no timestamp could be extracted");
+        task().on_dropped_record(name(),
+                                 t ? "negative timestamp" : "no timestamp could be extracted");
         return -1;
       }
       ts = *t;

@@ -9,19 +9,10 @@
 #include <optional>
 #include <string>
 
+#include "apps/common/demo_records.h"
 #include "brook/brook.h"
 
 namespace brook::demo {
-
-// The fields of a purchase the workload needs; any other field is ignored, and a
-// purchase missing one of the required three is skipped as malformed.
-struct PurchaseEvent {
-  std::optional<std::string> transaction_time;
-  std::string product_id;
-  int64_t quantity = 0;
-  Cents total_purchase;
-};
-BROOK_JSON(PurchaseEvent, transaction_time, product_id, quantity, total_purchase)
 
 struct RunningTotal {
   std::string event_time;  // transaction_time of the latest purchase

@@ -17,14 +17,16 @@ int64_t now_us() {
       .count();
 }
 
+// `tombstone`: a null value.
 Status produce(rd_kafka_t* rk, const std::string& topic, int32_t partition, const std::string* key,
-               const std::string& value, int64_t timestamp_ms) {
+               const std::string& value, int64_t timestamp_ms, bool tombstone = false) {
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY(key ? const_cast<char*>(key->data()) : nullptr, key ? key->size() : 0),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_VALUE(tombstone ? nullptr : const_cast<char*>(value.data()),
+                         tombstone ? 0 : value.size()),
         RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
     if (!err) return Status::ok();
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -101,6 +103,17 @@ Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
                 nullptr, SalesModel::purchase_json(p), p.time_us / 1000);
     if (!s) return s;
     ++n;
+    ProductChange c;
+    if (model.take_product_change(options.product_changes_every, &c)) {
+      const Product& product = products()[c.index];
+      std::string key = product.id;
+      std::string value =
+          c.deleted ? std::string() : SalesModel::product_json(product, c.time_us, c.price_cents);
+      s = produce(rk.get(), options.products_topic, RD_KAFKA_PARTITION_UA, &key, value,
+                  c.time_us / 1000, c.deleted);
+      if (!s) return s;
+      ++stats->product_changes;
+    }
     Restock r;
     if (model.take_restock(&r)) {
       s = produce(rk.get(), options.inventories_topic, RD_KAFKA_PARTITION_UA, &r.product_id,

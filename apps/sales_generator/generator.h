@@ -1,6 +1,7 @@
 // Writes the demo topics with a SalesModel: the product catalogue once (keyed by
-// product_id), then purchases (no key, spread round-robin over the partitions)
-// and restocking events (keyed by product_id), at a given rate. Blocking; stops
+// product_id), then purchases (no key, spread round-robin over the partitions),
+// restocking events (keyed by product_id) and now and then a product's new
+// price or its deletion (a tombstone), at a given rate. Blocking; stops
 // after `purchases` purchases (0 = until `stop` is set).
 #pragma once
 
@@ -17,7 +18,10 @@ struct GeneratorOptions {
   std::string products_topic = "demo.products";
   std::string purchases_topic = "demo.purchases";
   std::string inventories_topic = "demo.inventories";
-  int64_t purchases = 0;      // 0: forever
+  int64_t purchases = 0;  // 0: forever
+  // On average once in this many purchases, a product's price changes or
+  // (one in ten) the product is deleted; 0: never.
+  int product_changes_every = 500;
   double rate = 0;            // purchases per second; 0: as fast as possible
   uint64_t seed = 0;          // 0: from the clock
   int64_t start_time_us = 0;  // event time of the first purchase; 0: now
@@ -30,6 +34,7 @@ struct GeneratorOptions {
 struct GeneratorStats {
   int64_t purchases = 0;
   int64_t restocks = 0;
+  int64_t product_changes = 0;
 };
 
 Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
       .option("purchases-topic", "default demo.purchases")
       .option("inventories-topic", "default demo.inventories")
       .option("create-topics", "create the missing demo topics with this many partitions")
+      .option("product-changes-every",
+              "a price change or (one in ten) a deletion once in this many purchases on average; "
+              "0 = never (default 500)")
       .flag("quiet", "no progress lines");
   std::string error;
   if (!cli.parse(argc, argv, &error)) {
@@ -44,14 +47,15 @@ int main(int argc, char** argv) {
     o.seed = std::stoull(cli.get("seed").value_or("0"));
     o.start_time_us = std::stoll(cli.get("start-time-ms").value_or("0")) * 1000;
     o.create_partitions = std::stoi(cli.get("create-topics").value_or("0"));
+    o.product_changes_every = std::stoi(cli.get("product-changes-every").value_or("500"));
   } catch (const std::exception&) {
     std::cerr << "brook-sales-generator: --purchases, --rate, --seed, --start-time-ms and "
                  "--create-topics take numbers\n";
     return 2;
   }
-  if (o.purchases < 0 || o.rate < 0 || o.create_partitions < 0) {
-    std::cerr << "brook-sales-generator: --purchases, --rate and --create-topics must not be "
-                 "negative\n";
+  if (o.purchases < 0 || o.rate < 0 || o.create_partitions < 0 || o.product_changes_every < 0) {
+    std::cerr << "brook-sales-generator: --purchases, --rate, --create-topics and "
+                 "--product-changes-every must not be negative\n";
     return 2;
   }
   o.products_topic = cli.get("products-topic").value_or(o.products_topic);
@@ -66,7 +70,10 @@ int main(int argc, char** argv) {
     std::cerr << "brook-sales-generator: " << s.message() << "\n";
     return 1;
   }
-  std::fprintf(stderr, "brook-sales-generator: wrote %lld purchases and %lld restocks\n",
-               static_cast<long long>(stats.purchases), static_cast<long long>(stats.restocks));
+  std::fprintf(stderr,
+               "brook-sales-generator: wrote %lld purchases, %lld restocks and %lld product "
+               "changes\n",
+               static_cast<long long>(stats.purchases), static_cast<long long>(stats.restocks),
+               static_cast<long long>(stats.product_changes));
   return 0;
 }

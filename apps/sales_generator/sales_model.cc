@@ -6,13 +6,18 @@
 
 namespace brook::demo {
 
-SalesModel::SalesModel(uint64_t seed, int64_t start_us) : state_(seed), now_us_(start_us) {
-  for (const Product& p : products()) inventory_.push_back(p.inventory);
+SalesModel::SalesModel(uint64_t seed, int64_t start_us)
+    : state_(seed), change_state_(seed ^ 0x5eed0fca7a109ull), now_us_(start_us) {
+  for (const Product& p : products()) {
+    inventory_.push_back(p.inventory);
+    prices_.push_back(p.price_cents);
+    deleted_.push_back(false);
+  }
 }
 
-uint64_t SalesModel::next() {
+uint64_t SalesModel::splitmix(uint64_t& state) {
   // splitmix64: small, fast and identical everywhere.
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
@@ -53,6 +58,26 @@ Purchase SalesModel::next_purchase(int64_t mean_gap_us) {
   return p;
 }
 
+bool SalesModel::take_product_change(int every, ProductChange* out) {
+  if (every <= 0 || splitmix(change_state_) % static_cast<uint64_t>(every) != 0) return false;
+  size_t index = splitmix(change_state_) % products().size();
+  out->time_us = now_us_;
+  out->index = index;
+  if (!deleted_[index] && splitmix(change_state_) % 10 == 0) {
+    deleted_[index] = true;
+    out->deleted = true;
+    out->price_cents = prices_[index];
+    return true;
+  }
+  deleted_[index] = false;
+  int64_t pct = 5 + static_cast<int64_t>(splitmix(change_state_) % 11);
+  if (splitmix(change_state_) % 2) pct = -pct;
+  prices_[index] += (prices_[index] * pct) / 100;
+  out->deleted = false;
+  out->price_cents = prices_[index];
+  return true;
+}
+
 bool SalesModel::take_restock(Restock* out) {
   if (!pending_restock_) return false;
   pending_restock_ = false;
@@ -78,7 +103,7 @@ void field(std::string& out, const char* name) {
 }
 }  // namespace
 
-std::string SalesModel::product_json(const Product& p, int64_t time_us) {
+std::string SalesModel::product_json(const Product& p, int64_t time_us, int64_t price_cents) {
   std::string out = "{";
   field(out, "event_time"), json::write_string(format_time(time_us), out);
   field(out, "product_id"), json::write_string(p.id, out);
@@ -86,7 +111,7 @@ std::string SalesModel::product_json(const Product& p, int64_t time_us) {
   field(out, "item"), json::write_string(p.item, out);
   field(out, "size"), json::write_string(p.size, out);
   field(out, "cogs"), json::write_cents(p.cogs_cents, out);
-  field(out, "price"), json::write_cents(p.price_cents, out);
+  field(out, "price"), json::write_cents(price_cents < 0 ? p.price_cents : price_cents, out);
   field(out, "inventory_level"), out += std::to_string(p.inventory);
   field(out, "contains_fruit"), out += p.contains_fruit ? "true" : "false";
   field(out, "contains_veggies"), out += p.contains_veggies ? "true" : "false";

@@ -46,6 +46,16 @@ struct Restock {
   int new_level = 0;
 };
 
+// A change of the catalogue while sales go on: a product's new price, or its
+// deletion (a tombstone on demo.products); a later change of a deleted
+// product brings it back.
+struct ProductChange {
+  int64_t time_us = 0;
+  size_t index = 0;  // in products()
+  bool deleted = false;
+  int64_t price_cents = 0;
+};
+
 class SalesModel {
  public:
   // `start_us`: event time of the first purchase, microseconds since the epoch.
@@ -55,18 +65,28 @@ class SalesModel {
   Purchase next_purchase(int64_t mean_gap_us);
   // A restock that the last purchase triggered (stock below 10), if any.
   bool take_restock(Restock* out);
+  // After a purchase, once in `every` purchases on average (0: never), a
+  // catalogue change at the time of that purchase: one in ten deletes a
+  // product, the others change a price by 5 to 15 % (up or down). Drawn from
+  // a generator of its own: the purchases are the same with or without.
+  bool take_product_change(int every, ProductChange* out);
 
-  static std::string product_json(const Product& p, int64_t time_us);
+  // `price_cents` < 0: the catalogue's price.
+  static std::string product_json(const Product& p, int64_t time_us, int64_t price_cents = -1);
   static std::string purchase_json(const Purchase& p);
   static std::string restock_json(const Restock& r);
   static std::string format_time(int64_t time_us);  // "2022-12-01 15:17:33.263040"
 
  private:
-  uint64_t next();
+  static uint64_t splitmix(uint64_t& state);
+  uint64_t next() { return splitmix(state_); }
   uint64_t uniform(uint64_t n) { return next() % n; }
 
   uint64_t state_;
+  uint64_t change_state_;  // the catalogue changes' own generator
   int64_t now_us_;
+  std::vector<int64_t> prices_;
+  std::vector<bool> deleted_;
   std::vector<int> inventory_;
   bool pending_restock_ = false;
   Restock restock_;

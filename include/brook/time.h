@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace brook {
 
@@ -74,17 +75,24 @@ inline std::string format_timestamp(int64_t ms) {
 //   Consumed::with_timestamp_extractor(time_field(&Purchase::transaction_time))
 // A value whose field does not parse has no timestamp: it is skipped and
 // counted as dropped.
-template <class T>
+// The field is a std::string, or a std::optional<std::string> (absent: no time).
+template <class T, class M>
 struct TimeField {
-  std::string T::*field;
+  M T::*field;
   template <class K>
   std::optional<int64_t> operator()(const K&, const T& value, int64_t) const {
-    return parse_timestamp(value.*field);
+    const M& text = value.*field;
+    if constexpr (std::is_same_v<M, std::string>) {
+      return parse_timestamp(text);
+    } else {
+      if (!text) return std::nullopt;
+      return parse_timestamp(*text);
+    }
   }
 };
-template <class T>
-TimeField<T> time_field(std::string T::*field) {
-  return TimeField<T>{field};
+template <class T, class M>
+TimeField<T, M> time_field(M T::*field) {
+  return TimeField<T, M>{field};
 }
 
 }  // namespace brook
