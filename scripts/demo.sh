@@ -1,21 +1,41 @@
 #!/usr/bin/env bash
-# Installs what brook needs, builds the apps and runs the running-totals demo end
-# to end: the sales generator and brook-running-totals printing its live totals
-# table; when the generator is done, it checks that every purchase was counted
-# exactly once and stops.
+# Installs what brook needs, builds the apps and runs the smoothie-bar demo end
+# to end: the sales generator (purchases, restocks, price changes and the odd
+# deleted product) and the four workloads beside each other —
+# brook-running-totals printing its live totals table, brook-windowed-sales
+# (sales per product over hopping windows of event time), brook-purchase-
+# enrichment (each purchase with its product record) and brook-restock-sales
+# (restocks joined with the purchases after them). When the generator is done
+# it checks that every purchase was counted exactly once and enriched exactly
+# once, shows the latest windows and stops.
 #   scripts/demo.sh               on the embedded Kafka (brook-kafka): no set-up
 #   scripts/demo.sh --real-kafka  on a real Apache Kafka that scripts/kafka.sh
 #                                 fetches (Java 17 + Maven) and starts
+#   scripts/demo.sh --apps running-totals,windowed-sales   only those workloads
 #   DEMO_PURCHASES  purchases to generate (default 20000)
 #   DEMO_RATE       purchases per second (default 2000)
+#   DEMO_EVENT_GAP_MS  event time between purchases (default 100: 20000
+#                   purchases span half an hour of sales, several windows)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REAL=false
-case "${1:-}" in
-  --real-kafka) REAL=true ;;
-  "") ;;
-  *) echo "usage: scripts/demo.sh [--real-kafka]" >&2; exit 2 ;;
-esac
+APPS=running-totals,windowed-sales,purchase-enrichment,restock-sales
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --real-kafka) REAL=true ;;
+    --apps) APPS=${2:?--apps takes a list}; shift ;;
+    --apps=*) APPS=${1#--apps=} ;;
+    *) echo "usage: scripts/demo.sh [--real-kafka] [--apps running-totals,windowed-sales,purchase-enrichment,restock-sales]" >&2; exit 2 ;;
+  esac
+  shift
+done
+for a in ${APPS//,/ }; do
+  case "$a" in
+    running-totals|windowed-sales|purchase-enrichment|restock-sales) ;;
+    *) echo "demo: unknown app '$a'" >&2; exit 2 ;;
+  esac
+done
+has() { [[ ",$APPS," == *",$1,"* ]]; }
 
 scripts/install-deps.sh
 
@@ -23,11 +43,14 @@ BUILD_DIR=${BUILD_DIR:-build}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/brook-ccache}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" --parallel "$(nproc)" --target brook-kafka brook-sales-generator \
-  brook-running-totals brook-topics
+  brook-running-totals brook-windowed-sales brook-purchase-enrichment brook-restock-sales brook-topics
 
 BIN=$BUILD_DIR/apps
 PURCHASES=${DEMO_PURCHASES:-20000}
 RATE=${DEMO_RATE:-2000}
+EVENT_GAP_MS=${DEMO_EVENT_GAP_MS:-100}
+TOPICS=(demo.products:4 demo.purchases:4 demo.inventories:4 demo.running.totals:4
+  demo.windowed.sales:4 demo.purchases.enriched:4 demo.restock.sales:4)
 WORK=$(mktemp -d)
 pids=()
 cleanup() {
@@ -46,8 +69,7 @@ if $REAL; then
   # a group member its production session timeout.
   TUNING=()
 else
-  "$BIN/brook-kafka" --topic demo.products:4 --topic demo.purchases:4 \
-    --topic demo.inventories:4 --topic demo.running.totals:4 >"$WORK/kafka.out" 2>"$WORK/kafka.err" &
+  "$BIN/brook-kafka" "${TOPICS[@]/#/--topic=}" >"$WORK/kafka.out" 2>"$WORK/kafka.err" &
   pids+=($!)
   wait_for=100
   what="the embedded Kafka (brook-kafka)"
@@ -64,30 +86,69 @@ BOOTSTRAP=$(sed -n 's/^bootstrap.servers=//p' "$WORK/kafka.out" | head -1)
 [ -n "$BOOTSTRAP" ] || { echo "demo: $what did not start" >&2; cat "$WORK/kafka.err" "$WORK/kafka.out" >&2; exit 1; }
 echo "demo: $what at $BOOTSTRAP"
 if $REAL; then
-  "$BIN/brook-topics" --bootstrap-servers "$BOOTSTRAP" --create demo.running.totals:4 \
-    --create demo.purchases:4 --create demo.products:4 --create demo.inventories:4 >/dev/null
+  "$BIN/brook-topics" --bootstrap-servers "$BOOTSTRAP" "${TOPICS[@]/#/--create=}" >/dev/null
 fi
 
-"$BIN/brook-running-totals" --bootstrap-servers "$BOOTSTRAP" --state-dir "$WORK/state" \
-  --commit-interval-ms 1000 "${TUNING[@]}" --print-totals \
-  > >(tee "$WORK/live.out") 2>"$WORK/worker.err" &
-worker=$!
-pids+=($worker)
+# Each workload is its own worker process, with its own state directory.
+workers=()
+start_app() {
+  local app=$1
+  shift
+  "$BIN/brook-$app" --bootstrap-servers "$BOOTSTRAP" --state-dir "$WORK/state-$app" \
+    --commit-interval-ms 1000 "${TUNING[@]}" "$@" 2>"$WORK/$app.err" &
+  pids+=($!)
+  workers+=("$!:$app")
+}
+if has running-totals; then
+  start_app running-totals --print-totals > >(tee "$WORK/live.out")
+fi
+has windowed-sales && start_app windowed-sales --print-windows >"$WORK/windows.out"
+has purchase-enrichment && start_app purchase-enrichment >/dev/null
+has restock-sales && start_app restock-sales >/dev/null
 
-echo "demo: generating $PURCHASES purchases at $RATE/s"
+echo "demo: generating $PURCHASES purchases at $RATE/s ($EVENT_GAP_MS ms of event time apart)"
 "$BIN/brook-sales-generator" --bootstrap-servers "$BOOTSTRAP" --purchases "$PURCHASES" \
-  --rate "$RATE" --seed 42 --quiet
+  --rate "$RATE" --event-gap-ms "$EVENT_GAP_MS" --seed 42 --quiet
 
+count() { "$BIN/brook-topics" --bootstrap-servers "$BOOTSTRAP" --count "$1" | awk '{ print $2 }'; }
 # The table's TOTAL row counts every purchase in the latest totals written.
 counted() { awk '$1 == "TOTAL" { n = $2 } END { print n + 0 }' "$WORK/live.out"; }
 for _ in $(seq 600); do
-  [ "$(counted)" -ge "$PURCHASES" ] && break
-  kill -0 "$worker" 2>/dev/null || break
-  sleep 0.1
+  done_all=true
+  if has running-totals && [ "$(counted)" -lt "$PURCHASES" ]; then done_all=false; fi
+  if has purchase-enrichment && [ "$(count demo.purchases.enriched)" -lt "$PURCHASES" ]; then
+    done_all=false
+  fi
+  $done_all && break
+  sleep 0.2
 done
-kill -TERM "$worker" 2>/dev/null || true
-wait "$worker" || { echo "demo: worker failed" >&2; cat "$WORK/worker.err" >&2; exit 1; }
+# The windows and joins settle a commit later.
+sleep 2
+failed=false
+for w in "${workers[@]}"; do
+  kill -TERM "${w%%:*}" 2>/dev/null || true
+done
+for w in "${workers[@]}"; do
+  wait "${w%%:*}" || { echo "demo: brook-${w#*:} failed" >&2; cat "$WORK/${w#*:}.err" >&2; failed=true; }
+done
+$failed && exit 1
 sleep 0.2
 echo
-echo "demo: $PURCHASES purchases generated, $(counted) counted in the running totals"
-[ "$(counted)" -eq "$PURCHASES" ] || { echo "demo: totals do not match" >&2; tail -5 "$WORK/worker.err" >&2; exit 1; }
+if has windowed-sales; then
+  echo "demo: the latest windows (brook-windowed-sales --print-windows):"
+  # Each refresh prints the latest two windows, their top five products.
+  tail -n 16 "$WORK/windows.out"
+  echo "demo: $(count demo.windowed.sales) window updates in demo.windowed.sales"
+fi
+if has restock-sales; then
+  echo "demo: $(count demo.restock.sales) restock sales in demo.restock.sales"
+fi
+if has purchase-enrichment; then
+  enriched=$(count demo.purchases.enriched)
+  echo "demo: $enriched purchases enriched in demo.purchases.enriched"
+  [ "$enriched" -eq "$PURCHASES" ] || { echo "demo: not one enriched purchase per purchase" >&2; exit 1; }
+fi
+if has running-totals; then
+  echo "demo: $PURCHASES purchases generated, $(counted) counted in the running totals"
+  [ "$(counted)" -eq "$PURCHASES" ] || { echo "demo: totals do not match" >&2; tail -5 "$WORK/running-totals.err" >&2; exit 1; }
+fi

@@ -25,6 +25,7 @@ void add_worker_flags(Cli& cli) {
 
 bool worker_config(const WorkerApp& app, const Cli& cli, StreamsConfig* config) {
   config->set("application.id", app.application_id);
+  for (const auto& [key, value] : app.defaults) config->set(key, value);
   if (auto file = cli.get("config")) {
     Status s = config->load_properties_file(*file);
     if (!s) {

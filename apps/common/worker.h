@@ -17,10 +17,12 @@
 namespace brook::apps {
 
 struct WorkerApp {
-  std::string program;          // e.g. "brook-windowed-sales"
-  std::string application_id;   // the default application.id
+  std::string program;         // e.g. "brook-windowed-sales"
+  std::string application_id;  // the default application.id
   // Topics an embedded Kafka is given (4 partitions each).
   std::vector<std::string> topics;
+  // The app's own defaults of config keys (overridden like application.id).
+  std::vector<std::pair<std::string, std::string>> defaults = {};
 };
 
 // Declares the common flags on `cli`.

@@ -26,8 +26,14 @@ int main(int argc, char** argv) {
   std::string purchases = cli.get("input-topic").value_or("demo.purchases");
   std::string products = cli.get("products-topic").value_or("demo.products");
   std::string output = cli.get("output-topic").value_or("demo.purchases.enriched");
-  brook::apps::WorkerApp app{"brook-purchase-enrichment", "purchase-enrichment",
-                             {purchases, products, output}};
+  // The join waits for the re-keyed purchases (up to 2 s past their end)
+  // before it moves the products table on: so a purchase meets the product
+  // record current at its time, not a later one.
+  brook::apps::WorkerApp app{
+      "brook-purchase-enrichment",
+      "purchase-enrichment",
+      {purchases, products, output},
+      {{"max.task.idle.ms", std::to_string(brook::demo::kEnrichmentIdleMs)}}};
   brook::StreamsConfig config;
   if (!brook::apps::worker_config(app, cli, &config)) return 2;
   return brook::apps::run_worker(

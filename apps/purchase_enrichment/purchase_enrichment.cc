@@ -3,15 +3,15 @@
 namespace brook::demo {
 
 EnrichedPurchase enrich(const PurchaseRecord& p, const std::optional<ProductRecord>& product) {
-  EnrichedPurchase e{p.transaction_time, p.transaction_id, p.product_id,   p.price,
+  EnrichedPurchase e{p.transaction_time, p.transaction_id, p.product_id,      p.price,
                      p.quantity,         p.is_member,      p.member_discount, p.add_supplements,
                      p.supplement_price, p.total_purchase, std::nullopt};
   if (product) {
-    e.product = ProductInfo{product->category,        product->item,
-                            product->size,            product->cogs,
-                            product->price,           product->inventory_level,
-                            product->contains_fruit,  product->contains_veggies,
-                            product->contains_nuts,   product->contains_caffeine};
+    e.product = ProductInfo{product->category,       product->item,
+                            product->size,           product->cogs,
+                            product->price,          product->inventory_level,
+                            product->contains_fruit, product->contains_veggies,
+                            product->contains_nuts,  product->contains_caffeine};
   }
   return e;
 }

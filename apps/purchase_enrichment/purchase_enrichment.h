@@ -49,7 +49,12 @@ struct EnrichedPurchase {
 BROOK_JSON(EnrichedPurchase, transaction_time, transaction_id, product_id, price, quantity,
            is_member, member_discount, add_supplements, supplement_price, total_purchase, product)
 
-EnrichedPurchase enrich(const PurchaseRecord& purchase, const std::optional<ProductRecord>& product);
+// The app's max.task.idle.ms: how long the join waits for re-keyed purchases
+// (past the repartition topic's end) before it applies later product records.
+constexpr int64_t kEnrichmentIdleMs = 2000;
+
+EnrichedPurchase enrich(const PurchaseRecord& purchase,
+                        const std::optional<ProductRecord>& product);
 
 Topology build_purchase_enrichment(const std::string& purchases_topic,
                                    const std::string& products_topic,

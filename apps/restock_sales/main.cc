@@ -31,8 +31,10 @@ int main(int argc, char** argv) {
   o.purchases_topic = cli.get("purchases-topic").value_or(o.purchases_topic);
   o.output_topic = cli.get("output-topic").value_or(o.output_topic);
   try {
-    if (auto v = cli.get("within")) o.within = std::chrono::milliseconds(int64_t(std::stod(*v) * 60000));
-    if (auto v = cli.get("grace")) o.grace = std::chrono::milliseconds(int64_t(std::stod(*v) * 60000));
+    if (auto v = cli.get("within"))
+      o.within = std::chrono::milliseconds(int64_t(std::stod(*v) * 60000));
+    if (auto v = cli.get("grace"))
+      o.grace = std::chrono::milliseconds(int64_t(std::stod(*v) * 60000));
   } catch (const std::exception&) {
     std::cerr << "brook-restock-sales: --within and --grace take minutes\n";
     return 2;
@@ -41,10 +43,10 @@ int main(int argc, char** argv) {
     std::cerr << "brook-restock-sales: --within and --grace must not be negative\n";
     return 2;
   }
-  brook::apps::WorkerApp app{"brook-restock-sales", "restock-sales",
+  brook::apps::WorkerApp app{"brook-restock-sales",
+                             "restock-sales",
                              {o.inventories_topic, o.purchases_topic, o.output_topic}};
   brook::StreamsConfig config;
   if (!brook::apps::worker_config(app, cli, &config)) return 2;
-  return brook::apps::run_worker(app, cli, brook::demo::build_restock_sales(o),
-                                 std::move(config));
+  return brook::apps::run_worker(app, cli, brook::demo::build_restock_sales(o), std::move(config));
 }

@@ -16,7 +16,7 @@ Topology build_restock_sales(const RestockSalesOptions& o) {
       .join(
           purchases,
           [](const RestockRecord& r, const PurchaseRecord& p) {
-            return RestockSale{r.product_id,       r.event_time,       r.stock_quantity,
+            return RestockSale{r.product_id,     r.event_time,       r.stock_quantity,
                                p.transaction_id, p.transaction_time, p.quantity};
           },
           // Purchases from the restock on (none before it), up to `within` after.

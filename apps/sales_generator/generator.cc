@@ -92,7 +92,9 @@ Status generate(const GeneratorOptions& options, const std::atomic<bool>& stop,
                 SalesModel::product_json(p, start), start / 1000);
     if (!s) return s;
   }
-  int64_t gap_us = options.rate > 0 ? static_cast<int64_t>(1e6 / options.rate) : 1000;
+  int64_t gap_us = options.event_gap_us > 0 ? options.event_gap_us
+                   : options.rate > 0       ? static_cast<int64_t>(1e6 / options.rate)
+                                            : 1000;
   auto began = std::chrono::steady_clock::now();
   int64_t n = 0;
   while (!stop.load() && (options.purchases == 0 || n < options.purchases)) {

@@ -22,7 +22,10 @@ struct GeneratorOptions {
   // On average once in this many purchases, a product's price changes or
   // (one in ten) the product is deleted; 0: never.
   int product_changes_every = 500;
-  double rate = 0;            // purchases per second; 0: as fast as possible
+  double rate = 0;  // purchases per second; 0: as fast as possible
+  // Mean event-time gap between purchases (µs); 0: 1 / rate (1 ms when the
+  // rate is 0). Lets a fast run cover hours of event time.
+  int64_t event_gap_us = 0;
   uint64_t seed = 0;          // 0: from the clock
   int64_t start_time_us = 0;  // event time of the first purchase; 0: now
   bool quiet = false;

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
       .option("purchases-topic", "default demo.purchases")
       .option("inventories-topic", "default demo.inventories")
       .option("create-topics", "create the missing demo topics with this many partitions")
+      .option("event-gap-ms",
+              "mean event-time gap between purchases, ms (default: 1 / rate): cover hours of "
+              "sales in minutes")
       .option("product-changes-every",
               "a price change or (one in ten) a deletion once in this many purchases on average; "
               "0 = never (default 500)")
@@ -48,12 +51,14 @@ int main(int argc, char** argv) {
     o.start_time_us = std::stoll(cli.get("start-time-ms").value_or("0")) * 1000;
     o.create_partitions = std::stoi(cli.get("create-topics").value_or("0"));
     o.product_changes_every = std::stoi(cli.get("product-changes-every").value_or("500"));
+    o.event_gap_us = static_cast<int64_t>(std::stod(cli.get("event-gap-ms").value_or("0")) * 1000);
   } catch (const std::exception&) {
     std::cerr << "brook-sales-generator: --purchases, --rate, --seed, --start-time-ms and "
                  "--create-topics take numbers\n";
     return 2;
   }
-  if (o.purchases < 0 || o.rate < 0 || o.create_partitions < 0 || o.product_changes_every < 0) {
+  if (o.purchases < 0 || o.rate < 0 || o.create_partitions < 0 || o.product_changes_every < 0 ||
+      o.event_gap_us < 0) {
     std::cerr << "brook-sales-generator: --purchases, --rate, --create-topics and "
                  "--product-changes-every must not be negative\n";
     return 2;

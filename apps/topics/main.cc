@@ -12,7 +12,11 @@ int main(int argc, char** argv) {
   cli.option("bootstrap-servers", "Kafka to use (required)")
       .option("create", "create topic NAME:PARTITIONS unless it exists (repeatable)", true)
       .option("config", "KEY=VALUE topic config for the topics created (repeatable)", true)
-      .option("describe", "print NAME's partition count and configs (repeatable)", true);
+      .option("describe", "print NAME's partition count and configs (repeatable)", true)
+      .option("count",
+              "print NAME's number of offsets in use (records, and any transaction markers) "
+              "(repeatable)",
+              true);
   std::string error;
   if (!cli.parse(argc, argv, &error)) {
     std::cerr << "brook-topics: " << error << "\n\n" << cli.usage();
@@ -78,6 +82,25 @@ int main(int argc, char** argv) {
     std::cout << t << " partitions=" << counts[t];
     for (const auto& [k, v] : all[t]) std::cout << " " << k << "=" << v;
     std::cout << "\n";
+  }
+  std::vector<std::string> counted = cli.all("count");
+  s = brook::kafka::partition_counts(rk.get(), counted, &counts);
+  for (const std::string& t : counted) {
+    if (!s || !counts.count(t)) {
+      std::cerr << "brook-topics: no topic " << t << (s ? "" : ": " + s.message()) << "\n";
+      return 1;
+    }
+    int64_t n = 0;
+    for (int32_t p = 0; p < counts[t]; ++p) {
+      int64_t low = 0, high = 0;
+      s = brook::kafka::watermarks(rk.get(), t, p, &low, &high, 10000);
+      if (!s) {
+        std::cerr << "brook-topics: " << s.message() << "\n";
+        return 1;
+      }
+      n += high - low;
+    }
+    std::cout << t << " " << n << "\n";
   }
   return 0;
 }

@@ -71,10 +71,12 @@ int main(int argc, char** argv) {
       .option("output-topic", "default demo.windowed.sales")
       .option("window-size", "window size in minutes (default 10)")
       .option("advance", "a new window every this many minutes (default 5)")
-      .option("grace", "late purchases still count this many minutes after a window's end "
-                       "(default 10)")
-      .option("emit", "updates: every update of a window | final: one result per window once "
-                      "it closed (default updates)")
+      .option("grace",
+              "late purchases still count this many minutes after a window's end "
+              "(default 10)")
+      .option("emit",
+              "updates: every update of a window | final: one result per window once "
+              "it closed (default updates)")
       .flag("print-windows", "print the top products of the latest windows to stdout");
   std::string error;
   if (!cli.parse(argc, argv, &error)) {
@@ -105,8 +107,8 @@ int main(int argc, char** argv) {
   WindowsView view;
   if (cli.has("print-windows")) o.observer = [&view](const auto& r) { view.update(r); };
 
-  brook::apps::WorkerApp app{"brook-windowed-sales", "windowed-sales",
-                             {o.input_topic, o.output_topic}};
+  brook::apps::WorkerApp app{
+      "brook-windowed-sales", "windowed-sales", {o.input_topic, o.output_topic}};
   brook::StreamsConfig config;
   if (!brook::apps::worker_config(app, cli, &config)) return 2;
   brook::Topology topology;

@@ -4,7 +4,8 @@ namespace brook::demo {
 
 Topology build_windowed_sales(const WindowedSalesOptions& o) {
   StreamsBuilder builder;
-  TimeWindows windows = TimeWindows::of_size_and_grace(o.window_size, o.grace).advance_by(o.advance);
+  TimeWindows windows =
+      TimeWindows::of_size_and_grace(o.window_size, o.grace).advance_by(o.advance);
   auto table =
       builder
           .stream<std::string, PurchaseEvent>(
@@ -22,13 +23,13 @@ Topology build_windowed_sales(const WindowedSalesOptions& o) {
                 total.sales += sale.sales;
                 return total;
               },
-              Materialized::as("windowed-sales-store").with_value_serde<BinarySerde<WindowSales>>());
+              Materialized::as("windowed-sales-store")
+                  .with_value_serde<BinarySerde<WindowSales>>());
   if (o.final_only) table = table.suppress(Suppressed::until_window_closes("windowed-sales-final"));
   auto out = table.to_stream().map([](const Windowed<std::string>& k, const WindowSales& s) {
-    return KeyValue{k.key,
-                    WindowedSalesRecord{k.key, format_timestamp(k.window.start),
-                                        format_timestamp(k.window.end), s.transactions,
-                                        s.quantities, s.sales}};
+    return KeyValue{k.key, WindowedSalesRecord{k.key, format_timestamp(k.window.start),
+                                               format_timestamp(k.window.end), s.transactions,
+                                               s.quantities, s.sales}};
   });
   if (o.observer) {
     auto observer = o.observer;

@@ -205,7 +205,11 @@ StreamsProducer::TopicState& StreamsProducer::topic(std::string_view name, Topic
   t->name = std::string(name);
   t->repartition = role == TopicRole::kRepartition;
   t->track = role != TopicRole::kUser;
-  rd_kafka_topic_conf_t* tconf = rd_kafka_topic_conf_new();
+  // From the producer's default topic config, which holds the partitioner
+  // (murmur2_random, Kafka's): a fresh one would fall back to librdkafka's
+  // CRC32 partitioner, and keys would not land where every Java client — and
+  // the tables a join reads — put them.
+  rd_kafka_topic_conf_t* tconf = rd_kafka_default_topic_conf_dup(rk_.get());
   rd_kafka_topic_conf_set_opaque(tconf, t.get());
   t->rkt = rd_kafka_topic_new(rk_.get(), t->name.c_str(), tconf);
   TopicState& ref = *t;

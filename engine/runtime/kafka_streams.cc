@@ -249,9 +249,12 @@ Status KafkaStreams::Impl::prepare() {
       std::map<std::string, std::string> configs;
       if (def->type != Topology::StoreType::kKeyValue) {
         // Windows past retention leave the changelog too, a day later than the
-        // store (Kafka Streams' windowstore.changelog.additional.retention.ms).
+        // store (Kafka Streams' windowstore.changelog.additional.retention.ms),
+        // counted from when they were written (LogAppendTime), not from their
+        // event time: a restore must find windows of old data reprocessed now.
         configs = {{"cleanup.policy", "compact,delete"},
-                   {"retention.ms", std::to_string(def->retention_ms + 86400000)}};
+                   {"retention.ms", std::to_string(def->retention_ms + 86400000)},
+                   {"message.timestamp.type", "LogAppendTime"}};
       }
       internal.push_back(InternalTopic{changelog_topic(app, store), tasks[st.id], true,
                                        std::move(configs), TopicRole::kChangelog});

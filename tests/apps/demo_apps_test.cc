@@ -87,7 +87,8 @@ TEST(WindowedSales, FinalResultsAreOnePerClosedWindowAndLatePurchasesAreDropped)
   auto in = driver.create_input_topic<std::string, std::string>("demo.purchases");
   SalesModel model(12, kStartUs);
   std::vector<Purchase> purchases = generate(3000, 1000000, model);
-  for (const Purchase& p : purchases) in.pipe_raw_value(std::nullopt, SalesModel::purchase_json(p), 0);
+  for (const Purchase& p : purchases)
+    in.pipe_raw_value(std::nullopt, SalesModel::purchase_json(p), 0);
   // A purchase 25 minutes before the latest: every window it falls in closed
   // (end + 10 minutes of grace passed).
   Purchase late = purchases.back();
@@ -135,8 +136,8 @@ TEST(PurchaseEnrichment, EachPurchaseCarriesItsProductAsItStoodOrNullOnceDeleted
   for (int i = 0; i < 4000; ++i) {
     Purchase p = model.next_purchase(1000000);
     purchases.pipe_raw_value(std::nullopt, SalesModel::purchase_json(p), p.time_us / 1000);
-    expected.emplace_back(p.transaction_id, price.count(p.product_id) ? price[p.product_id]
-                                                                      : std::nullopt);
+    expected.emplace_back(p.transaction_id,
+                          price.count(p.product_id) ? price[p.product_id] : std::nullopt);
     ProductChange c;
     if (model.take_product_change(50, &c)) {
       const Product& product = demo::products()[c.index];
