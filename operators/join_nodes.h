@@ -60,19 +60,17 @@ class KStreamKTableJoin final : public NodeBase, public Input<K, V>, public Emit
       task().on_dropped_record(name(), "null value: nothing to join");
       return;
     }
-    std::optional<KT> key;
-    if (!serde_is_null(r.key)) key = mapper_(r.key, r.value);
-    if (!key || serde_is_null(*key)) {
-      if constexpr (left) {
-        if (serde_is_null(r.key)) {
-          emit(r, std::nullopt);
-          return;
-        }
-      }
+    // As Kafka Streams 4: the mapper sees every record (a GlobalKTable's key
+    // may come from the value); a left join keeps a record without a join key
+    // (its own key null, or none mapped), joined with nothing.
+    KT key = mapper_(r.key, r.value);
+    bool no_key = serde_is_null(key);
+    if (no_key && !left) {
       task().on_dropped_record(name(), "null join key");
       return;
     }
-    std::optional<ValueAndTimestamp<VT>> found = table_->get(*key);
+    std::optional<ValueAndTimestamp<VT>> found;
+    if (!no_key) found = table_->get(key);
     if constexpr (left) {
       emit(r, found ? std::optional<VT>(std::move(found->value)) : std::nullopt);
     } else {

@@ -71,6 +71,17 @@ const Topology::StoreDef* Topology::find_store(const std::string& name) const {
   return nullptr;
 }
 
+Topology& Topology::add_global_store(GlobalStoreDef store) {
+  for (const GlobalStoreDef& g : global_stores_) {
+    if (g.name == store.name) throw TopologyError("global store '" + store.name + "' added twice");
+  }
+  if (find_store(store.name)) {
+    throw TopologyError("store '" + store.name + "' is already a task's store");
+  }
+  global_stores_.push_back(std::move(store));
+  return *this;
+}
+
 void Topology::add_copartition_group(std::vector<std::string> nodes) {
   for (const std::string& n : nodes) {
     if (!index_.count(n)) throw TopologyError("co-partitioning names an unknown node '" + n + "'");

@@ -18,6 +18,7 @@
 #include "engine/common/log.h"
 #include "engine/kafka/internal_topics.h"
 #include "engine/kafka/kafka_client.h"
+#include "engine/runtime/global_stream_thread.h"
 #include "engine/runtime/runtime_context.h"
 #include "engine/runtime/stream_thread.h"
 
@@ -48,6 +49,7 @@ class KafkaStreams::Impl {
   std::unique_ptr<BoundedProgress> bounded;
   std::unique_ptr<state::RocksDbResources> rocksdb;
   std::vector<std::unique_ptr<StreamThread>> threads;
+  std::unique_ptr<GlobalStreamThread> global;  // when the topology has global stores
   std::thread monitor;
 
   mutable std::mutex mu;
@@ -398,6 +400,22 @@ Status KafkaStreams::start() {
     return s;
   }
   impl_->set_state(State::kRebalancing);
+  if (!impl_->topology.global_stores().empty()) {
+    // Global tables are complete before any task processes a record.
+    impl_->global = std::make_unique<GlobalStreamThread>(impl_->rt);
+    s = impl_->global->start();
+    if (!s) {
+      log::error("cannot start the global stream thread: {}", s.message());
+      {
+        std::lock_guard<std::mutex> lock(impl_->mu);
+        impl_->error = s.message();
+      }
+      impl_->global.reset();
+      impl_->set_state(State::kError);
+      return s;
+    }
+    impl_->rt.task_options.global_stores = &impl_->global->stores();
+  }
   // Every thread's clients first, then every subscription: the consumers then
   // join the group in one rebalance, not one round per thread.
   for (int i = 0; i < impl_->rt.config.num_stream_threads() && s; ++i) {
@@ -436,6 +454,10 @@ void KafkaStreams::close() {
     }
   }
   impl_->threads.clear();
+  if (impl_->global) {
+    impl_->global->shutdown();
+    impl_->global.reset();
+  }
   // The state directory is free for another instance once this one closed.
   if (impl_->process_lock_fd >= 0) ::close(impl_->process_lock_fd);
   impl_->process_lock_fd = -1;

@@ -166,6 +166,10 @@ void ProcessorStateManager::initialize(RecordCollector& collector) {
 
 state::KeyValueBytesStore& ProcessorStateManager::store(const std::string& name) {
   auto it = stores_.find(name);
+  if (it == stores_.end() && options_.global_stores) {
+    auto g = options_.global_stores->find(name);
+    if (g != options_.global_stores->end()) return *g->second;
+  }
   if (it == stores_.end()) {
     throw std::logic_error("store '" + name + "' is not connected to task " + id_str_);
   }
@@ -173,7 +177,8 @@ state::KeyValueBytesStore& ProcessorStateManager::store(const std::string& name)
 }
 
 state::CachingStore* ProcessorStateManager::record_cache(const std::string& name) {
-  store(name);  // throws for a store not connected
+  store(name);                               // throws for a store not connected
+  if (!stores_.count(name)) return nullptr;  // a global store
   return stores_.at(name)->cache;
 }
 

@@ -2,9 +2,14 @@
 // TopologyTestDriver) and shared read-only by all its tasks.
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace brook {
+
+namespace state {
+class KeyValueBytesStore;
+}
 
 struct TaskOptions {
   std::string application_id;
@@ -15,6 +20,9 @@ struct TaskOptions {
   // exactly_once_v2: persistent stores stage writes until commit_stores(),
   // and keep their changelog offsets inside RocksDB instead of a checkpoint.
   bool exactly_once = false;
+  // The instance's global stores by name (thread-safe), which every task
+  // reads; null when the topology has none.
+  const std::map<std::string, state::KeyValueBytesStore*>* global_stores = nullptr;
 };
 
 }  // namespace brook

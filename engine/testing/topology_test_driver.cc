@@ -1,9 +1,11 @@
 #include "brook/testing/topology_test_driver.h"
 
 #include "engine/kafka/topic_names.h"
+#include "engine/runtime/global_stream_thread.h"
 #include "engine/runtime/record_collector.h"
 #include "engine/runtime/stream_task.h"
 #include "engine/runtime/task_manager.h"
+#include "state/in_memory_store.h"
 
 namespace brook {
 
@@ -18,6 +20,13 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     options_.wall_clock_timestamps = config_.wall_clock_timestamps();
     options_.fail_on_deserialization_error = config_.fail_on_deserialization_error();
     options_.dead_letter_topic = config_.dead_letter_topic();
+    // Global tables: in memory, written as their topics are piped.
+    for (const auto& g : topology_.global_stores()) {
+      global_stores_[g.name] = std::make_unique<state::InMemoryStore>(g.name);
+      global_views_[g.name] = global_stores_[g.name].get();
+      global_topics_[g.topic] = &g;
+    }
+    options_.global_stores = &global_views_;
     commit_every_record_ = !config_.contains("commit.interval.ms");
     metrics_.recording_level = config_.metrics_recording_level();
     cache_ = std::make_unique<state::ThreadCache>(
@@ -77,6 +86,23 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     c.value = std::move(value);
     c.timestamp = ts;
     c.headers = headers;
+    if (auto g = global_topics_.find(topic); g != global_topics_.end()) {
+      RawRecord raw;
+      raw.topic = topic;
+      raw.timestamp = ts;
+      if (c.key) {
+        raw.key = c.key->data();
+        raw.key_size = c.key->size();
+      }
+      if (c.value) {
+        raw.value = c.value->data();
+        raw.value_size = c.value->size();
+      }
+      if (!apply_global_record(*g->second, *global_stores_.at(g->second->name), raw)) {
+        metrics_.deserialization_errors_total.fetch_add(1);
+      }
+      return;
+    }
     if (!topic_subtopology_.count(topic)) {
       throw std::invalid_argument("topic " + topic + " is not a source of the topology");
     }
@@ -135,6 +161,9 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
   bool in_transaction() const override { return false; }
 
   const Topology& topology_;
+  std::map<std::string, std::unique_ptr<state::KeyValueBytesStore>> global_stores_;
+  std::map<std::string, state::KeyValueBytesStore*> global_views_;
+  std::map<std::string, const Topology::GlobalStoreDef*> global_topics_;
   StreamsConfig config_;
   int partitions_;
   std::string app_;

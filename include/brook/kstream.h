@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "brook/dsl_options.h"
+#include "brook/global_ktable.h"
 #include "brook/record.h"
 #include "brook/windows.h"
 #include "operators/join_nodes.h"
@@ -134,6 +135,25 @@ class KStream {
     return join_table<VT, VR, true>(table, std::move(joiner), named);
   }
 
+  // Stream-GlobalKTable joins: each record looks up mapper(key, value) — a
+  // key of the global table — and gives joiner(value, table value) with the
+  // record's timestamp (join: only when the table has that key; left_join:
+  // always, the table's value as std::optional). No co-partitioning, no
+  // repartitioning: every instance holds the whole table.
+  template <class KG, class VG, class M, class J>
+  auto join(const GlobalKTable<KG, VG>& table, M mapper, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(), std::declval<const VG&>()))>;
+    return join_global<KG, VG, VR, false>(table, std::move(mapper), std::move(joiner), named);
+  }
+  template <class KG, class VG, class M, class J>
+  auto left_join(const GlobalKTable<KG, VG>& table, M mapper, J joiner, Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(),
+        std::declval<const std::optional<VG>&>()))>;
+    return join_global<KG, VG, VR, true>(table, std::move(mapper), std::move(joiner), named);
+  }
+
   // Stream-stream joins within `windows` (records of the same key whose
   // times are close enough; both streams co-partitioned, re-keyed ones
   // repartitioned first): each pair gives joiner(this value, other value),
@@ -182,6 +202,23 @@ class KStream {
   KStream<K2, V2> add(const char* prefix, const Named& named, F f, bool repartition) const;
   template <class VT, class VR, bool left, class J>
   KStream<K, VR> join_table(const KTable<K, VT>& table, J joiner, const Named& named) const;
+  template <class KG, class VG, class VR, bool left, class M, class J>
+  KStream<K, VR> join_global(const GlobalKTable<KG, VG>& table, M mapper, J joiner,
+                             const Named& named) const {
+    std::string name = named.name.empty() ? builder_->new_name("KSTREAM-JOIN") : named.name;
+    auto getter = table.getter();
+    Topology::NodeDef d;
+    d.kind = Topology::NodeKind::kProcessor;
+    d.name = name;
+    d.predecessors = {node_};
+    d.create = [name, getter, mapper, joiner]() -> std::unique_ptr<NodeBase> {
+      return std::make_unique<operators::KStreamKTableJoin<K, V, KG, VG, VR, M, J, left>>(
+          name, *getter, mapper, joiner);
+    };
+    d.connect = Topology::connector<K, VR>();
+    builder_->topology().add_node(std::move(d));
+    return KStream<K, VR>(builder_, name, repartition_required_);
+  }
   template <class V2, class VR, operators::JoinType type, class J>
   KStream<K, VR> join_stream(const KStream<K, V2>& other, J joiner, JoinWindows windows,
                              const Named& named) const;

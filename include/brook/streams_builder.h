@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "brook/dsl_options.h"
+#include "brook/global_ktable.h"
 #include "brook/topology.h"
 
 namespace brook {
@@ -47,6 +48,37 @@ class StreamsBuilder {
             class MKS = void, class MVS = void>
   KTable<K, V> table(const std::string& topic, ConsumedWith<Extractor, KS, VS> consumed = {},
                      MaterializedWith<MKS, MVS> materialized = {});
+
+  // Reads `topic` whole (every partition) as a table on every instance: see
+  // GlobalKTable. Its store is kept in RocksDB (in memory with
+  // `materialized.in_memory()`) under <state.dir>/<application.id>/global/,
+  // with no changelog: the topic is its changelog.
+  template <class K, class V, class KS = void, class VS = void, class MKS = void, class MVS = void>
+  GlobalKTable<K, V> global_table(const std::string& topic,
+                                  ConsumedWith<RecordTimestamp, KS, VS> consumed = {},
+                                  MaterializedWith<MKS, MVS> materialized = {}) {
+    using SKS = SerdeOr<K, KS>;
+    using SVS = SerdeOr<V, VS>;
+    std::string store = materialized.store_name.empty()
+                            ? topic + "-STATE-STORE-" + new_name("").substr(1)
+                            : materialized.store_name;
+    Topology::GlobalStoreDef def;
+    def.name = store;
+    def.topic = topic;
+    def.persistent = materialized.persistent;
+    def.accepts = [](const RawRecord& raw) {
+      K k{};
+      V v{};
+      return SKS::deserialize(raw.key, raw.key_size, k) &&
+             SVS::deserialize(raw.value, raw.value_size, v);
+    };
+    topology_->add_global_store(std::move(def));
+    auto getter = std::make_shared<const typename GlobalKTable<K, V>::Getter>(
+        [store](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, V>> {
+          return std::make_unique<operators::TimestampedStoreGetter<K, V, SKS, SVS>>(task, store);
+        });
+    return GlobalKTable<K, V>(store, getter);
+  }
 
   // Hands over the topology; the builder is empty afterwards.
   Topology build() {

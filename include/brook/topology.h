@@ -63,6 +63,18 @@ class Topology {
     int64_t segment_interval_ms = 0;
   };
 
+  // A global store: the whole of `topic` (every partition) in a store on
+  // every instance, restored before processing starts and kept current by
+  // the instance's global thread; tasks read it (a GlobalKTable join), never
+  // write it. `accepts(raw)`: whether a record's value is one the table's
+  // serdes read (else it is skipped, as a record that cannot be deserialized).
+  struct GlobalStoreDef {
+    std::string name;
+    std::string topic;
+    bool persistent = true;
+    std::function<bool(const RawRecord&)> accepts;
+  };
+
   struct Subtopology {
     int id = 0;
     std::vector<const NodeDef*> nodes;  // in insertion order
@@ -109,6 +121,9 @@ class Topology {
                      std::vector<std::string> parents) {
     return add_sink_node<K, V, KS, VS>(name, topic, std::move(parents), false);
   }
+
+  Topology& add_global_store(GlobalStoreDef store);
+  const std::vector<GlobalStoreDef>& global_stores() const { return global_stores_; }
 
   // Adds a store and connects it to the named processors.
   Topology& add_state_store(StoreDef store, const std::vector<std::string>& processors);
@@ -195,6 +210,7 @@ class Topology {
  private:
   std::vector<NodeDef> nodes_;
   std::vector<std::vector<std::string>> copartition_nodes_;
+  std::vector<GlobalStoreDef> global_stores_;
   std::map<std::string, size_t> index_;
   std::vector<StoreDef> stores_;
 };

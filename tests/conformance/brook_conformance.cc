@@ -197,6 +197,26 @@ Reader build(StreamsBuilder& b, const Scenario& s) {
     }
     return plain_out<S>();
   }
+  if (t == "stream-globaltable-join" || t == "stream-globaltable-left-join") {
+    auto table = b.global_table<OS, S>("global", Consumed{}, Materialized::as("global-store"));
+    auto stream = b.stream<OS, OS>("in");
+    // The table's key is what precedes ':' in the value.
+    auto mapper = [](const OS&, const OS& v) -> OS {
+      size_t colon = v->find(':');
+      if (colon == std::string::npos) return std::nullopt;
+      return v->substr(0, colon);
+    };
+    if (t.ends_with("left-join")) {
+      stream
+          .left_join(
+              table, mapper,
+              [show_opt](const OS& v, const std::optional<S>& t) { return *v + "/" + show_opt(t); })
+          .to("out");
+    } else {
+      stream.join(table, mapper, [](const OS& v, const S& t) { return *v + "/" + t; }).to("out");
+    }
+    return plain_out<S>();
+  }
   if (t == "table-table-join" || t == "table-table-left-join" || t == "table-table-outer-join") {
     auto left =
         b.table<S, S>("left", Consumed{}, Materialized::as("left-store").with_caching_disabled());

@@ -37,8 +37,7 @@ struct Sales {
 
 enum class Restart { kNone, kKeepState, kWipeState };
 
-class DemoAppsIntegration
-    : public ::testing::TestWithParam<std::tuple<std::string, Restart>> {
+class DemoAppsIntegration : public ::testing::TestWithParam<std::tuple<std::string, Restart>> {
  protected:
   void SetUp() override {
     kafka_ = std::make_unique<testing::TestKafka>();
@@ -215,9 +214,11 @@ TEST_P(DemoAppsIntegration, EveryPurchaseIsEnrichedOnceWithTheProductOfItsTime) 
   size_t nulls = 0;
   for (const auto& r : output()) {
     EnrichedPurchase e;
-    ASSERT_TRUE(r.value && Serde<EnrichedPurchase>::deserialize(r.value->data(), r.value->size(), e))
+    ASSERT_TRUE(r.value &&
+                Serde<EnrichedPurchase>::deserialize(r.value->data(), r.value->size(), e))
         << (r.value ? *r.value : "null");
-    EXPECT_TRUE(seen.insert(e.transaction_id).second) << "purchase " << e.transaction_id << " twice";
+    EXPECT_TRUE(seen.insert(e.transaction_id).second)
+        << "purchase " << e.transaction_id << " twice";
     const Purchase* p = by_id.at(e.transaction_id);
     std::optional<int64_t> price;
     if (e.product) price = e.product->price.value;
@@ -225,7 +226,8 @@ TEST_P(DemoAppsIntegration, EveryPurchaseIsEnrichedOnceWithTheProductOfItsTime) 
     auto ok = acceptable(p->product_id, p->time_us / 1000);
     EXPECT_TRUE(ok.count(price)) << "purchase " << e.transaction_id << " of " << p->product_id
                                  << " at " << p->time_us / 1000 << " carries price "
-                                 << (price ? std::to_string(*price) : "null") << history(p->product_id);
+                                 << (price ? std::to_string(*price) : "null")
+                                 << history(p->product_id);
   }
   EXPECT_EQ(seen.size(), sales_.purchases.size()) << "one output per purchase";
 

@@ -21,7 +21,9 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.KeyValueMapper;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.StreamJoined;
@@ -260,6 +262,21 @@ public final class Conformance {
           final KStream<String, String> stream = b.stream("in");
           final ValueJoiner<String, String, String> j = (v, t) -> v + "/" + t;
           (s.topology.endsWith("left-join") ? stream.leftJoin(table, j) : stream.join(table, j))
+              .to("out");
+          return plainOut(S.deserializer());
+        }
+      case "stream-globaltable-join":
+      case "stream-globaltable-left-join":
+        {
+          final GlobalKTable<String, String> table = b.globalTable("global", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("global-store").withKeySerde(S).withValueSerde(S));
+          final KStream<String, String> stream = b.stream("in");
+          // The table's key is what precedes ':' in the value.
+          final KeyValueMapper<String, String, String> mapper =
+              (k, v) -> v == null || v.indexOf(':') < 0 ? null : v.substring(0, v.indexOf(':'));
+          final ValueJoiner<String, String, String> j = (v, t) -> v + "/" + t;
+          (s.topology.endsWith("left-join")
+                  ? stream.leftJoin(table, mapper, j)
+                  : stream.join(table, mapper, j))
               .to("out");
           return plainOut(S.deserializer());
         }
