@@ -208,4 +208,72 @@ class KTableSource final : public SourceNodeBase, public Emitter<K, Change<V>> {
   std::string key_, bytes_;
 };
 
+// KStream::to_table: each record the key's new value (a null value deletes
+// the key), kept timestamped in the store, forwarded as a Change (at once, or
+// when the record cache flushes it). A null key is dropped and counted.
+template <class K, class V, class KS, class VS>
+class KStreamToTable final : public NodeBase, public Input<K, V>, public Emitter<K, Change<V>> {
+ public:
+  KStreamToTable(std::string name, std::string store)
+      : NodeBase(std::move(name)), store_name_(std::move(store)) {}
+
+  void enable_sending_old_values() override { send_old_values_ = true; }
+  void init(TaskContext& task) override {
+    NodeBase::init(task);
+    store_ = &task.store(store_name_);
+    state::CachingStore* cache = task.record_cache(store_name_);
+    cached_ = cache && cache->enabled();
+    if (!cached_) return;
+    cache->set_change_listener(
+        [this](std::string_view k, const std::string_view* v, const std::string_view* old) {
+          Record<K, Change<V>> out{};
+          if (!KS::deserialize(k.data(), k.size(), out.key)) return;
+          int64_t ts = this->task().record_time().timestamp;
+          if (v) decode(*v, &out.value.new_value, &ts);
+          int64_t old_ts;
+          if (send_old_values_ && old) decode(*old, &out.value.old_value, &old_ts);
+          out.timestamp = ts;
+          this->forward(out);
+        });
+  }
+  void process(const Record<K, V>& r) override {
+    if (serde_is_null(r.key)) {
+      task().on_dropped_record(name(), "null key");
+      return;
+    }
+    KS::serialize(r.key, key_);
+    Record<K, Change<V>> out{r.key, {}, r.timestamp, r.headers};
+    if (!cached_ && send_old_values_ && store_->get(key_, &bytes_)) {
+      int64_t old_ts;
+      decode(bytes_, &out.value.old_value, &old_ts);
+    }
+    task().record_time().timestamp = r.timestamp;
+    if (serde_is_null(r.value)) {
+      store_->remove(key_);
+    } else {
+      VS::serialize(r.value, value_);
+      TimestampedValue::encode(r.timestamp, value_, bytes_);
+      store_->put(key_, bytes_);
+      out.value.new_value = r.value;
+    }
+    if (!cached_) this->forward(out);
+  }
+
+ private:
+  static void decode(std::string_view bytes, std::optional<V>* out, int64_t* ts) {
+    std::string_view v;
+    V value{};
+    if (!TimestampedValue::decode(bytes, ts, &v) || !VS::deserialize(v.data(), v.size(), value)) {
+      return;
+    }
+    *out = std::move(value);
+  }
+
+  std::string store_name_;
+  state::KeyValueBytesStore* store_ = nullptr;
+  bool cached_ = false;
+  bool send_old_values_ = false;
+  std::string key_, value_, bytes_;
+};
+
 }  // namespace brook::operators

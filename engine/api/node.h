@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,10 @@ class TaskContext {
   // A record was dropped on purpose (e.g. a null key at an aggregation).
   virtual void on_dropped_record(std::string_view node, std::string_view reason) = 0;
   virtual void request_commit() = 0;
+  // Schedules fn(time) every `interval_ms` of stream time (`stream_time`) or
+  // wall-clock time; returns the flag that cancels it.
+  virtual std::shared_ptr<bool> schedule(int64_t interval_ms, bool stream_time,
+                                         std::function<void(int64_t)> fn) = 0;
 
   // State the nodes of one task share under `key` (both sides of a join),
   // made on first use; lives as long as the task.

@@ -29,7 +29,8 @@ Status GlobalStreamThread::start() {
       std::unique_ptr<state::KeyValueBytesStore> bottom;
       if (def.persistent && !rt_.task_options.in_memory_stores) {
         state::create_store_directory(def.name, dir + "/" + def.name);
-        bottom = std::make_unique<state::RocksDbStore>(def.name, dir + "/" + def.name, *rt_.rocksdb);
+        bottom =
+            std::make_unique<state::RocksDbStore>(def.name, dir + "/" + def.name, *rt_.rocksdb);
       } else {
         bottom = std::make_unique<state::InMemoryStore>(def.name);
       }
@@ -63,7 +64,8 @@ Status GlobalStreamThread::start() {
   TopicPartitionOffsets ends;
   for (const std::string& t : topics) {
     if (!counts.count(t)) {
-      return Status::error("global table topic " + t + " does not exist; create it before starting");
+      return Status::error("global table topic " + t +
+                           " does not exist; create it before starting");
     }
     bool persistent = by_topic_.at(t).def->persistent && !rt_.task_options.in_memory_stores;
     for (int32_t p = 0; p < counts[t]; ++p) {
@@ -77,7 +79,8 @@ Status GlobalStreamThread::start() {
     }
   }
   rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), to_partition_list(positions_).get());
-  if (err) return Status::error(std::string("global stores: cannot assign: ") + rd_kafka_err2str(err));
+  if (err)
+    return Status::error(std::string("global stores: cannot assign: ") + rd_kafka_err2str(err));
   // Restore: up to each partition's end as it was at start.
   auto began = std::chrono::steady_clock::now();
   int64_t restored = 0;
@@ -94,8 +97,8 @@ Status GlobalStreamThread::start() {
   }
   checkpoint();
   log::info("global stores restored ({} records in {} ms)", restored,
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - began)
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  began)
                 .count());
   thread_ = std::thread([this] { run(); });
   return Status::ok();

@@ -1,5 +1,7 @@
 #include "engine/runtime/stream_task.h"
 
+#include <algorithm>
+
 #include "engine/kafka/topic_names.h"
 
 namespace brook {
@@ -79,7 +81,38 @@ int64_t StreamTask::process(const RawRecord& raw, SourceNodeBase* source) {
   }
   has_metadata_ = false;
   metrics_.process_total.fetch_add(1, std::memory_order_relaxed);
+  if (!punctuations_.empty() && stream_time_ >= 0) punctuate(true, stream_time_);
   return ts;
+}
+
+std::shared_ptr<bool> StreamTask::schedule(int64_t interval_ms, bool stream_time,
+                                           std::function<void(int64_t)> fn) {
+  if (interval_ms < 1) throw std::invalid_argument("a punctuation's interval must be positive");
+  auto cancelled = std::make_shared<bool>(false);
+  // Stream time: aligned to 0, due at the first record; wall-clock time:
+  // due one interval after the next tick (as Kafka Streams).
+  punctuations_.push_back(
+      Punctuation{interval_ms, stream_time, stream_time ? 0 : -1, std::move(fn), cancelled});
+  return cancelled;
+}
+
+void StreamTask::punctuate(bool stream_time, int64_t now) {
+  for (size_t i = 0; i < punctuations_.size(); ++i) {
+    Punctuation& p = punctuations_[i];
+    if (p.stream_time != stream_time || *p.cancelled) continue;
+    if (p.next < 0) p.next = now + p.interval;  // a wall-clock one starts now
+    if (now < p.next) continue;
+    // The next one after `now`, skipping those missed (a gap in the data, a
+    // stall).
+    int64_t missed = (now - p.next) / p.interval;
+    p.next += (missed + 1) * p.interval;
+    auto fn = p.fn;  // the punctuator may schedule more (punctuations_ may grow)
+    record_time_.timestamp = now;
+    fn(now);
+  }
+  punctuations_.erase(std::remove_if(punctuations_.begin(), punctuations_.end(),
+                                     [](const Punctuation& p) { return *p.cancelled; }),
+                      punctuations_.end());
 }
 
 int64_t StreamTask::timestamp_of(const RawRecord& raw, SourceNodeBase* source) {
@@ -140,6 +173,7 @@ void StreamTask::flush() {
 
 void StreamTask::on_wall_clock(int64_t now_ms) {
   for (auto& node : nodes_) node->on_wall_clock(now_ms);
+  if (!punctuations_.empty()) punctuate(false, now_ms);
 }
 
 void StreamTask::post_commit(bool enforce_checkpoints, bool transactional) {

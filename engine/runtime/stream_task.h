@@ -129,6 +129,8 @@ class StreamTask final : public TaskContext {
   void on_dropped_record(std::string_view node, std::string_view reason) override;
   void request_commit() override { commit_requested_ = true; }
   std::shared_ptr<void>& shared_slot(const std::string& key) override { return shared_[key]; }
+  std::shared_ptr<bool> schedule(int64_t interval_ms, bool stream_time,
+                                 std::function<void(int64_t)> fn) override;
   bool commit_requested() const { return commit_requested_; }
   void clear_commit_request() { commit_requested_ = false; }
 
@@ -147,6 +149,16 @@ class StreamTask final : public TaskContext {
   std::map<std::string, SourceNodeBase*, std::less<>> sources_;  // full topic -> source
 
   std::map<std::string, std::shared_ptr<void>> shared_;  // TaskContext::shared_state
+  struct Punctuation {
+    int64_t interval;
+    bool stream_time;
+    int64_t next;  // -1 for a wall-clock one not yet started
+    std::function<void(int64_t)> fn;
+    std::shared_ptr<bool> cancelled;
+  };
+  std::vector<Punctuation> punctuations_;
+  // Fires the punctuations of that kind due at `now`.
+  void punctuate(bool stream_time, int64_t now);
   int64_t stream_time_ = -1;
   RecordMetadata metadata_;
   bool has_metadata_ = false;

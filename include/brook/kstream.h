@@ -6,9 +6,13 @@
 // building, on one thread.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "brook/dsl_options.h"
 #include "brook/global_ktable.h"
@@ -24,6 +28,8 @@ template <class K, class V, class KS = Serde<K>, class VS = Serde<V>>
 class KGroupedStream;
 template <class K, class V>
 class KTable;
+template <class K, class V>
+class BranchedKStream;
 
 template <class K, class V>
 class KStream {
@@ -186,6 +192,37 @@ class KStream {
                                                             named);
   }
 
+  // Attaches a Processor API processor (Kafka Streams' KStream#process):
+  // supplier() returns a new std::unique_ptr<Processor<K, V, KOut, VOut>> per
+  // task; `stores` (added with StreamsBuilder::add_state_store) are connected
+  // to it. What it forwards is the returned stream.
+  template <class KOut, class VOut, class Supplier>
+  KStream<KOut, VOut> process(Supplier supplier, std::vector<std::string> stores = {},
+                              Named named = {}) const {
+    std::string name = named.name.empty() ? builder_->new_name("KSTREAM-PROCESSOR") : named.name;
+    builder_->topology().template add_processor<K, V, KOut, VOut>(name, std::move(supplier),
+                                                                  {node_});
+    for (const std::string& s : stores) builder_->topology().connect_processor_and_store(name, s);
+    return KStream<KOut, VOut>(builder_, name, true);
+  }
+
+  // Splits the stream by predicates (Kafka Streams' KStream#split): each
+  // record goes to the first branch whose predicate it passes, or to the
+  // default branch, or nowhere.
+  //   auto branches = stream.split(Named::as("sales-"))
+  //       .branch([](auto&, const Sale& s) { return s.total > 100; }, Branched::as("big"))
+  //       .default_branch(Branched::as("small"));   // std::map: "sales-big", "sales-small"
+  BranchedKStream<K, V> split(Named named = {}) const {
+    return BranchedKStream<K, V>(
+        *this, named.name.empty() ? builder_->new_name("KSTREAM-BRANCH") + "-" : named.name);
+  }
+
+  // The stream as a table: the latest value per key (a null value deletes
+  // it), kept in a store as `materialized` says; a re-keyed stream is
+  // repartitioned first (Kafka Streams' KStream#toTable).
+  template <class MKS = void, class MVS = void>
+  KTable<K, V> to_table(MaterializedWith<MKS, MVS> materialized = {}, Named named = {}) const;
+
   // This stream written to the repartition topic <application.id>-<name>-repartition
   // and read back, so that records are partitioned by their (new) key.
   KStream<K, V> repartition(const std::string& name) const;
@@ -235,6 +272,98 @@ class KStream {
 #include "brook/streams_builder.h"
 
 namespace brook {
+
+// A branch's name (appended to the split's), for split().branch().
+struct Branched {
+  std::string name;
+  static Branched as(std::string n) { return Branched{std::move(n)}; }
+};
+
+// What KStream::split() returns: add branches in order, then end with
+// default_branch() or no_default_branch() to get the branches by name.
+template <class K, class V>
+class BranchedKStream {
+ public:
+  using Predicate = std::function<bool(const K&, const V&)>;
+
+  BranchedKStream(KStream<K, V> stream, std::string prefix)
+      : stream_(std::move(stream)), prefix_(std::move(prefix)) {}
+
+  BranchedKStream& branch(Predicate p, Branched branched = {}) {
+    std::string name =
+        prefix_ + (branched.name.empty() ? std::to_string(branches_.size() + 1) : branched.name);
+    branches_.emplace_back(name, std::move(p));
+    return *this;
+  }
+  // The branches, and the records no predicate took as `branched`'s branch.
+  std::map<std::string, KStream<K, V>> default_branch(Branched branched = {}) {
+    return build(prefix_ + (branched.name.empty() ? "0" : branched.name));
+  }
+  std::map<std::string, KStream<K, V>> no_default_branch() { return build(""); }
+
+ private:
+  std::map<std::string, KStream<K, V>> build(const std::string& default_name) {
+    std::map<std::string, KStream<K, V>> out;
+    auto all = std::make_shared<std::vector<Predicate>>();
+    for (const auto& [name, p] : branches_) all->push_back(p);
+    // Branch i passes what predicate i passes and none before it does.
+    for (size_t i = 0; i < branches_.size(); ++i) {
+      out.emplace(branches_[i].first, stream_.filter(
+                                          [all, i](const K& k, const V& v) {
+                                            for (size_t j = 0; j < i; ++j) {
+                                              if ((*all)[j](k, v)) return false;
+                                            }
+                                            return (*all)[i](k, v);
+                                          },
+                                          Named::as(branches_[i].first)));
+    }
+    if (!default_name.empty()) {
+      out.emplace(default_name, stream_.filter(
+                                    [all](const K& k, const V& v) {
+                                      for (const Predicate& p : *all) {
+                                        if (p(k, v)) return false;
+                                      }
+                                      return true;
+                                    },
+                                    Named::as(default_name)));
+    }
+    return out;
+  }
+
+  KStream<K, V> stream_;
+  std::string prefix_;
+  std::vector<std::pair<std::string, Predicate>> branches_;
+};
+
+template <class K, class V>
+template <class MKS, class MVS>
+KTable<K, V> KStream<K, V>::to_table(MaterializedWith<MKS, MVS> m, Named named) const {
+  using SKS = SerdeOr<K, MKS>;
+  using SVS = SerdeOr<V, MVS>;
+  std::string name = named.name.empty() ? builder_->new_name("KSTREAM-TOTABLE") : named.name;
+  std::string store = m.store_name.empty() ? name + "-store" : m.store_name;
+  KStream<K, V> input = repartition_required_ ? repartition(name) : *this;
+  Topology::NodeDef d;
+  d.kind = Topology::NodeKind::kProcessor;
+  d.name = name;
+  d.predecessors = {input.node_};
+  d.create = [name, store]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::KStreamToTable<K, V, SKS, SVS>>(name, store);
+  };
+  d.connect = Topology::connector<K, Change<V>>();
+  builder_->topology().add_node(std::move(d));
+  Topology::StoreDef s;
+  s.name = store;
+  s.persistent = m.persistent;
+  s.logging = m.logging;
+  s.caching = m.caching;
+  builder_->topology().add_state_store(s, {name});
+  auto getter = std::make_shared<const typename KTable<K, V>::Getter>(
+      [store](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, V>> {
+        return std::make_unique<operators::TimestampedStoreGetter<K, V, SKS, SVS>>(task, store);
+      });
+  return KTable<K, V>(builder_, name, store, -1, getter, {store});
+}
 
 template <class K, class V>
 KStream<K, V> KStream<K, V>::repartition(const std::string& name) const {

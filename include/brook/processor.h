@@ -9,7 +9,9 @@
 // A task runs on one stream thread: processors need no locking.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +40,21 @@ class Processor {
 template <class K, class V, class KS, class VS>
 class KeyValueStore;
 
+// What a punctuation follows: the task's stream time (it fires as records
+// move stream time past each interval, first at the first record), or
+// wall-clock time (every interval from when it was scheduled).
+enum class PunctuationType { kStreamTime, kWallClockTime };
+
+// Stops a scheduled punctuation (ProcessorContext::schedule).
+class Cancellable {
+ public:
+  explicit Cancellable(std::shared_ptr<bool> cancelled) : cancelled_(std::move(cancelled)) {}
+  void cancel() { *cancelled_ = true; }
+
+ private:
+  std::shared_ptr<bool> cancelled_;
+};
+
 // Given to Processor::init; valid until close(). Not thread-safe.
 template <class KOut, class VOut>
 class ProcessorContext {
@@ -61,6 +78,14 @@ class ProcessorContext {
     return m ? std::optional<RecordMetadata>(*m) : std::nullopt;
   }
   void commit() { task_.request_commit(); }
+  // Calls punctuator(time) every `interval` of stream or wall-clock time (as
+  // Kafka Streams' ProcessorContext#schedule): time is the stream time, or
+  // the wall-clock time, when it fires. It may forward and use stores.
+  Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
+                       std::function<void(int64_t time)> punctuator) {
+    return Cancellable(task_.schedule(interval.count(), type == PunctuationType::kStreamTime,
+                                      std::move(punctuator)));
+  }
 
  private:
   Emitter<KOut, VOut>& emitter_;

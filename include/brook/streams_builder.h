@@ -80,6 +80,12 @@ class StreamsBuilder {
     return GlobalKTable<K, V>(store, getter);
   }
 
+  // A store for processors attached with KStream::process (which names it).
+  StreamsBuilder& add_state_store(Topology::StoreDef store) {
+    topology_->add_state_store(std::move(store), {});
+    return *this;
+  }
+
   // Hands over the topology; the builder is empty afterwards.
   Topology build() {
     Topology t = std::move(*topology_);

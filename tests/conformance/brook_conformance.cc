@@ -69,6 +69,10 @@ Scenario parse(const std::filesystem::path& file) {
       int64_t ts;
       fields >> topic >> key >> value >> ts;
       s.inputs.push_back({topic, or_null(key), or_null(value), ts});
+    } else if (kind == "advance-wall-clock") {
+      int64_t ms;
+      fields >> ms;
+      s.inputs.push_back({"", std::nullopt, std::nullopt, ms});  // topic "": the clock moves
     }
   }
   return s;
@@ -217,6 +221,54 @@ Reader build(StreamsBuilder& b, const Scenario& s) {
     }
     return plain_out<S>();
   }
+  if (t == "to-table") {
+    b.stream<S, OS>("in").to_table(Materialized::as("t").with_caching_disabled()).to("out");
+    return plain_out<S>();
+  }
+  if (t == "split-branches") {
+    auto branches =
+        b.stream<S, S>("in")
+            .split(Named::as("s-"))
+            .branch([](const S&, const S& v) { return v.starts_with("a"); }, Branched::as("a"))
+            .branch([](const S&, const S& v) { return v.starts_with("b") || v.starts_with("a"); },
+                    Branched::as("b"))
+            .default_branch(Branched::as("other"));
+    branches.at("s-a").map_values([](const S& v) { return "A:" + v; }).to("out");
+    branches.at("s-b").map_values([](const S& v) { return "B:" + v; }).to("out");
+    branches.at("s-other").map_values([](const S& v) { return "O:" + v; }).to("out");
+    return plain_out<S>();
+  }
+  if (t == "process-punctuate") {
+    int64_t interval = s.param("interval");
+    bool wall_clock = s.param("wall-clock", 0) != 0;
+    struct Counter : Processor<S, S, S, S> {
+      int64_t interval;
+      bool wall_clock;
+      int64_t count = 0;
+      ProcessorContext<S, S>* ctx = nullptr;
+      void init(ProcessorContext<S, S>& c) override {
+        ctx = &c;
+        c.schedule(milliseconds(interval),
+                   wall_clock ? PunctuationType::kWallClockTime : PunctuationType::kStreamTime,
+                   [this](int64_t t) {
+                     ctx->forward(Record<S, S>{"tick", std::to_string(count), t, {}});
+                   });
+      }
+      void process(const Record<S, S>& r) override {
+        ++count;
+        ctx->forward(r.with_value("seen:" + r.value));
+      }
+    };
+    b.stream<S, S>("in")
+        .process<S, S>([interval, wall_clock] {
+          auto p = std::make_unique<Counter>();
+          p->interval = interval;
+          p->wall_clock = wall_clock;
+          return p;
+        })
+        .to("out");
+    return plain_out<S>();
+  }
   if (t == "table-table-join" || t == "table-table-left-join" || t == "table-table-outer-join") {
     auto left =
         b.table<S, S>("left", Consumed{}, Materialized::as("left-store").with_caching_disabled());
@@ -270,6 +322,10 @@ std::vector<std::string> run(const Scenario& s) {
   config.set("cache.max.bytes.buffering", "0");
   TopologyTestDriver driver(topology, config);
   for (const Scenario::Input& in : s.inputs) {
+    if (in.topic.empty()) {
+      driver.advance_wall_clock_time(milliseconds(in.timestamp));
+      continue;
+    }
     driver.pipe_raw(in.topic, std::nullopt, in.key, in.value, in.timestamp);
   }
   return reader(driver);

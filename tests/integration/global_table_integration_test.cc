@@ -61,12 +61,14 @@ class GlobalTableIntegration : public ::testing::Test {
 
 TEST_F(GlobalTableIntegration, EveryPartitionOfTheTableIsThereBeforeTheFirstRecord) {
   std::vector<std::pair<std::string, std::string>> products;
-  for (int i = 0; i < 30; ++i) products.emplace_back("p" + std::to_string(i), "name" + std::to_string(i));
+  for (int i = 0; i < 30; ++i)
+    products.emplace_back("p" + std::to_string(i), "name" + std::to_string(i));
   ASSERT_TRUE(kafka_->produce_all(table_, products));
   ASSERT_TRUE(kafka_->produce(table_, -1, S("p7"), std::nullopt));  // deleted
   ASSERT_TRUE(kafka_->produce(table_, -1, S("p8"), S("renamed8")));
   std::vector<std::pair<std::string, std::string>> purchases;
-  for (int i = 0; i < 40; ++i) purchases.emplace_back("k" + std::to_string(i), "p" + std::to_string(i) + ":1");
+  for (int i = 0; i < 40; ++i)
+    purchases.emplace_back("k" + std::to_string(i), "p" + std::to_string(i) + ":1");
   ASSERT_TRUE(kafka_->produce_all(in_, purchases));
   run();
   std::vector<std::string> expected;
@@ -86,14 +88,17 @@ TEST_F(GlobalTableIntegration, ARestartResumesTheTableFromItsCheckpointAndSeesUp
   ASSERT_TRUE(kafka_->produce_all(table_, {{"a", "apricot"}, {"c", "cherry"}}));
   ASSERT_TRUE(kafka_->produce_all(in_, {{"k2", "a:1"}, {"k3", "b:1"}, {"k4", "c:1"}}));
   run();
-  EXPECT_EQ(outputs(), (std::vector<std::string>{"a:1=apple", "a:1=apricot", "b:1=banana",
-                                                 "c:1=cherry"}));
+  EXPECT_EQ(outputs(),
+            (std::vector<std::string>{"a:1=apple", "a:1=apricot", "b:1=banana", "c:1=cherry"}));
 }
 
 TEST_F(GlobalTableIntegration, AMissingTableTopicFailsStartWithItsName) {
   StreamsBuilder b;
   auto t = b.global_table<S, S>(kafka_->unique("no-such-topic"));
-  b.stream<S, S>(in_).join(t, [](const S&, const S& v) { return v; }, [](const S& v, const S&) { return v; }).to(out_);
+  b.stream<S, S>(in_)
+      .join(
+          t, [](const S&, const S& v) { return v; }, [](const S& v, const S&) { return v; })
+      .to(out_);
   KafkaStreams streams(b.build(), kafka_->bounded_config(app_, state_dir_));
   Status s = streams.start();
   ASSERT_FALSE(s);

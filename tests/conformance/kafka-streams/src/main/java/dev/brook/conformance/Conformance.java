@@ -20,7 +20,10 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KeyValueMapper;
@@ -96,6 +99,7 @@ public final class Conformance {
           s.params.put(f[1], Long.parseLong(f[2]));
           break;
         case "input":
+        case "advance-wall-clock":
           s.inputs.add(f);
           break;
         default:
@@ -132,6 +136,10 @@ public final class Conformance {
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props, Instant.EPOCH)) {
       final Map<String, TestInputTopic<String, String>> inputs = new HashMap<>();
       for (final String[] in : s.inputs) {
+        if (in[0].equals("advance-wall-clock")) {
+          driver.advanceWallClockTime(Duration.ofMillis(Long.parseLong(in[1])));
+          continue;
+        }
         final TestInputTopic<String, String> topic =
             inputs.computeIfAbsent(
                 in[1], t -> driver.createInputTopic(t, S.serializer(), S.serializer()));
@@ -277,6 +285,56 @@ public final class Conformance {
           (s.topology.endsWith("left-join")
                   ? stream.leftJoin(table, mapper, j)
                   : stream.join(table, mapper, j))
+              .to("out");
+          return plainOut(S.deserializer());
+        }
+      case "to-table":
+        {
+          b.<String, String>stream("in")
+              .toTable(Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("t").withKeySerde(S).withValueSerde(S).withCachingDisabled())
+              .toStream()
+              .to("out");
+          return plainOut(S.deserializer());
+        }
+      case "split-branches":
+        {
+          final var branches =
+              b.<String, String>stream("in")
+                  .split(Named.as("s-"))
+                  .branch((k, v) -> v.startsWith("a"), Branched.as("a"))
+                  .branch((k, v) -> v.startsWith("b") || v.startsWith("a"), Branched.as("b"))
+                  .defaultBranch(Branched.as("other"));
+          branches.get("s-a").mapValues(v -> "A:" + v).to("out");
+          branches.get("s-b").mapValues(v -> "B:" + v).to("out");
+          branches.get("s-other").mapValues(v -> "O:" + v).to("out");
+          return plainOut(S.deserializer());
+        }
+      case "process-punctuate":
+        {
+          final long interval = s.param("interval");
+          final boolean wallClock = s.param("wall-clock", 0) != 0;
+          b.<String, String>stream("in")
+              .process(
+                  () ->
+                      new org.apache.kafka.streams.processor.api.Processor<String, String, String, String>() {
+                        long count = 0;
+                        org.apache.kafka.streams.processor.api.ProcessorContext<String, String> ctx;
+
+                        @Override
+                        public void init(final org.apache.kafka.streams.processor.api.ProcessorContext<String, String> c) {
+                          ctx = c;
+                          c.schedule(
+                              Duration.ofMillis(interval),
+                              wallClock ? PunctuationType.WALL_CLOCK_TIME : PunctuationType.STREAM_TIME,
+                              t -> ctx.forward(new org.apache.kafka.streams.processor.api.Record<>("tick", String.valueOf(count), t)));
+                        }
+
+                        @Override
+                        public void process(final org.apache.kafka.streams.processor.api.Record<String, String> r) {
+                          ++count;
+                          ctx.forward(r.withValue("seen:" + r.value()));
+                        }
+                      })
               .to("out");
           return plainOut(S.deserializer());
         }
