@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include "apps/sales_generator/sales_model.h"
+#include "apps/windowed_sales/windowed_sales.h"
 #include "tests/integration/sales_check.h"
 
 namespace brook {
@@ -150,6 +152,107 @@ TEST_F(ExactlyOnceOnRealKafka, SurvivesRepeatedSigkillWithEveryEffectExactlyOnce
   EXPECT_EQ(other->wait(60000), 0) << other->log();
   run_bounded(dir_ + "/a");
   expect_exact_committed_totals(77, kPurchases, kRate);
+}
+
+// brook-windowed-sales under exactly-once, killed with SIGKILL in open
+// transactions while purchases flow, a second worker sharing the tasks: the
+// committed window results are exact, and no window's result is ever written
+// twice or goes back (each committed update of a window counts more
+// purchases than the one before).
+TEST_F(ExactlyOnceOnRealKafka, WindowedSalesSurviveRepeatedSigkillExactlyOnce) {
+  constexpr int64_t kPurchases = 12000;
+  constexpr double kRate = 500;
+  S out = kafka_->unique("windowed");
+  ASSERT_TRUE(kafka_->create_topic(out, 4));
+  demo::GeneratorOptions o = testing::generator_options(*kafka_, purchases_, kPurchases, 78, kRate);
+  o.event_gap_us = 50000;
+  o.product_changes_every = 0;
+  std::thread writer([&] {
+    std::atomic<bool> stop{false};
+    demo::GeneratorStats stats;
+    Status s = demo::generate(o, stop, &stats);
+    EXPECT_TRUE(s) << s.message();
+  });
+  auto windowed = [&](const S& state_dir, const S& log_name) {
+    std::vector<S> args{"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id",
+                        app_, "--input-topic", purchases_, "--output-topic", out, "--state-dir",
+                        state_dir, "--processing-guarantee", "exactly_once_v2",
+                        "--commit-interval-ms", "100", "--window-size", "1", "--advance", "0.5",
+                        // Longer than the data: no purchase is late, whatever the order.
+                        "--grace", "60", "--property", "consumer.session.timeout.ms=6000",
+                        "--property", "consumer.heartbeat.interval.ms=500"};
+    return std::make_unique<Worker>(args, dir_ + "/" + log_name, std::function<void()>{},
+                                    BROOK_WINDOWED_SALES_BIN);
+  };
+  auto other = windowed(dir_ + "/b", "wb.log");
+  std::mt19937 rng(std::random_device{}());
+  int kills_in_transaction = 0, attempts = 0;
+  for (; kills_in_transaction < 5 && attempts < 15; ++attempts) {
+    auto w = windowed(dir_ + "/a", "wa-" + std::to_string(attempts) + ".log");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000 + rng() % 2000));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!testing::log_shows_open_transaction(w->log()) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    w->signal(SIGKILL);
+    w->wait();
+    if (testing::log_shows_open_transaction(w->log())) ++kills_in_transaction;
+  }
+  writer.join();
+  EXPECT_EQ(kills_in_transaction, 5) << "in " << attempts << " attempts";
+  other->signal(SIGTERM);
+  EXPECT_EQ(other->wait(60000), 0) << other->log();
+  // A bounded run finishes what is left (as a restarted worker would).
+  demo::WindowedSalesOptions wo;
+  wo.input_topic = purchases_;
+  wo.output_topic = out;
+  wo.window_size = std::chrono::minutes(1);
+  wo.advance = std::chrono::seconds(30);
+  wo.grace = std::chrono::minutes(60);
+  {
+    KafkaStreams streams(demo::build_windowed_sales(wo), config(dir_ + "/a"));
+    Status s = streams.start();
+    ASSERT_TRUE(s) << s.message();
+    EXPECT_EQ(streams.run_until_signal(), 0) << streams.error();
+  }
+
+  // Expected sums per product and window, from the same model.
+  struct Sums {
+    int64_t transactions = 0, cents = 0;
+  };
+  std::map<std::pair<S, int64_t>, Sums> expected;
+  demo::SalesModel model(78, testing::kSalesStartUs);
+  for (int64_t i = 0; i < kPurchases; ++i) {
+    demo::Purchase p = model.next_purchase(o.event_gap_us);
+    int64_t t = p.time_us / 1000;
+    for (int64_t start = t / 30000 * 30000; start > t - 60000; start -= 30000) {
+      Sums& e = expected[{p.product_id, start}];
+      e.transactions += 1;
+      e.cents += p.total_cents;
+    }
+  }
+  auto records = kafka_->read_all(out, /*read_committed=*/true);
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return a.partition < b.partition || (a.partition == b.partition && a.offset < b.offset);
+  });
+  std::map<std::pair<S, int64_t>, demo::WindowedSalesRecord> latest;
+  size_t not_growing = 0;
+  for (const auto& r : records) {
+    demo::WindowedSalesRecord w;
+    ASSERT_TRUE(r.value &&
+                Serde<demo::WindowedSalesRecord>::deserialize(r.value->data(), r.value->size(), w));
+    auto key = std::make_pair(w.product_id, *parse_timestamp(w.window_start));
+    auto it = latest.find(key);
+    if (it != latest.end() && w.transactions <= it->second.transactions) ++not_growing;
+    latest[key] = w;
+  }
+  EXPECT_EQ(not_growing, 0u) << "a committed window result repeated or went back";
+  ASSERT_EQ(latest.size(), expected.size());
+  for (const auto& [key, e] : expected) {
+    EXPECT_EQ(latest[key].transactions, e.transactions) << key.first << "@" << key.second;
+    EXPECT_EQ(latest[key].sales.value, e.cents) << key.first << "@" << key.second;
+  }
 }
 
 // A clean restart under exactly-once starts where the offsets committed in its

@@ -105,5 +105,22 @@ TEST_F(GlobalTableIntegration, AMissingTableTopicFailsStartWithItsName) {
   EXPECT_NE(s.message().find(kafka_->unique("no-such-topic")), std::string::npos) << s.message();
 }
 
+// A stream joined with a table of another partition count, with no
+// repartitioning between them, cannot run: start() says which topics and how
+// many partitions each has.
+TEST_F(GlobalTableIntegration, AJoinOfTopicsNotCoPartitionedFailsStartNamingThem) {
+  StreamsBuilder b;
+  auto table = b.table<S, S>(table_);  // 3 partitions
+  b.stream<S, S>(in_)                  // 4 partitions
+      .join(table, [](const S& v, const S& t) { return v + t; })
+      .to(out_);
+  KafkaStreams streams(b.build(), kafka_->bounded_config(app_, state_dir_));
+  Status s = streams.start();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find(table_ + " (3 partitions)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find(in_ + " (4 partitions)"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("co-partitioned"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace brook

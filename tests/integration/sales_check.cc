@@ -125,7 +125,7 @@ bool wait_for_totals(TestKafka& kafka, const std::string& topic,
 }
 
 Worker::Worker(const std::vector<std::string>& args, std::string log_path,
-               const std::function<void()>& in_child)
+               const std::function<void()>& in_child, std::string binary)
     : log_path_(std::move(log_path)) {
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -136,7 +136,7 @@ Worker::Worker(const std::vector<std::string>& args, std::string log_path,
     }
     ::setenv("BROOK_LOG_LEVEL", "debug", 1);
     if (in_child) in_child();
-    std::vector<std::string> argv_strings = {BROOK_RUNNING_TOTALS_BIN};
+    std::vector<std::string> argv_strings = {binary};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& a : argv_strings) argv.push_back(a.data());

@@ -67,9 +67,10 @@ void expect_totals_equal(const std::map<std::string, demo::RunningTotal>& expect
 // its stderr (and stdout) appended to `log_path`, BROOK_LOG_LEVEL=debug.
 class Worker {
  public:
-  // `in_child`, if any, runs in the child just before it execs the worker.
+  // `in_child`, if any, runs in the child just before it execs the worker;
+  // `binary`: another app than brook-running-totals.
   Worker(const std::vector<std::string>& args, std::string log_path,
-         const std::function<void()>& in_child = {});
+         const std::function<void()>& in_child = {}, std::string binary = BROOK_RUNNING_TOTALS_BIN);
   ~Worker();  // SIGKILL if still running
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
