@@ -1,5 +1,6 @@
 // Microbenchmarks (Google Benchmark): the JSON serde, the record cache, the
-// combiner and the RocksDB store, on the per-record paths the pipelines use.
+// combiner, the RocksDB store, the window store and a table lookup, on the
+// per-record paths the pipelines use.
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
@@ -8,9 +9,12 @@
 #include "apps/sales_generator/sales_model.h"
 #include "brook/key_value_store.h"
 #include "operators/combine_node.h"
+#include "operators/window_aggregate_nodes.h"
 #include "state/caching_store.h"
 #include "state/in_memory_store.h"
+#include "state/key_value_store_builder.h"
 #include "state/rocksdb_store.h"
+#include "state/window_bytes_store.h"
 
 namespace {
 
@@ -182,6 +186,100 @@ void BM_RocksDbStoreGet(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_RocksDbStoreGet);
+
+// A window store on RocksDB as a windowed aggregation uses it: a stack
+// Segmented(RocksDB) (the caching layer off: every put reaches RocksDB), keys
+// of 27 products, windows starting every 5 minutes as time moves on.
+struct WindowStoreFixture {
+  explicit WindowStoreFixture(const char* name)
+      : dir(std::filesystem::temp_directory_path() /
+            (std::string(name) + "-" + std::to_string(::getpid()))) {
+    brook::state::KeyValueStoreBuilder b("w");
+    b.persistent(dir.string(), resources, false);
+    b.segmented(&brook::state::WindowKeySchema::time_of, segments, kRetention);
+    stack = b.stack(b.open());
+    view = std::make_unique<brook::state::WindowBytesStore>(*stack, segments, kRetention);
+  }
+  ~WindowStoreFixture() {
+    view.reset();
+    stack.reset();
+    std::filesystem::remove_all(dir);
+  }
+  static constexpr int64_t kRetention = 20 * 60000;
+  brook::state::TimeSegments segments = brook::state::TimeSegments::for_retention(kRetention);
+  std::filesystem::path dir;
+  brook::state::RocksDbResources resources;
+  std::unique_ptr<brook::state::KeyValueBytesStore> stack;
+  std::unique_ptr<brook::state::WindowBytesStore> view;
+};
+
+const char* product(int64_t i) { return brook::demo::products()[i % 27].id; }
+
+void BM_WindowStorePut(benchmark::State& state) {
+  WindowStoreFixture f("brook-micro-window-put");
+  std::string value(40, 'v');
+  std::string_view v = value;
+  int64_t i = 0;
+  for (auto _ : state) {
+    // A record a millisecond, into its window of 5 minutes' starts.
+    int64_t t = 1669907853000 + i;
+    f.view->put(product(i++), &v, t / 300000 * 300000);
+  }
+}
+BENCHMARK(BM_WindowStorePut);
+
+void BM_WindowStoreFetchKeyRange(benchmark::State& state) {
+  WindowStoreFixture f("brook-micro-window-fetch");
+  std::string value(40, 'v');
+  std::string_view v = value;
+  // 4 hours of windows (every 5 minutes) for each product: retention keeps
+  // the last 20 minutes of them.
+  for (int64_t start = 0; start < 4 * 3600000; start += 300000) {
+    for (int p = 0; p < 27; ++p)
+      f.view->put(product(p), &v, 1669907853000 / 300000 * 300000 + start);
+  }
+  int64_t latest = 1669907853000 / 300000 * 300000 + 4 * 3600000 - 300000;
+  int64_t i = 0;
+  for (auto _ : state) {
+    int n = 0;
+    f.view->fetch(product(i++), latest - 600000, latest,
+                  [&](std::string_view, int64_t, std::string_view) {
+                    ++n;
+                    return true;
+                  });
+    benchmark::DoNotOptimize(n);
+  }
+}
+BENCHMARK(BM_WindowStoreFetchKeyRange);
+
+// A stream record's lookup in a table (a stream-table join): the table's
+// RocksDB store, 100,000 keys, values with their timestamps, decoded.
+void BM_StreamTableLookup(benchmark::State& state) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("brook-micro-lookup-" + std::to_string(::getpid()));
+  brook::state::RocksDbResources resources;
+  {
+    brook::state::RocksDbStore store("t", dir.string(), resources);
+    brook::demo::SalesModel model(3, 1669907853000000);
+    std::string json = brook::demo::SalesModel::product_json(brook::demo::products()[0], 0), bytes;
+    for (int i = 0; i < 100000; ++i) {
+      brook::operators::TimestampedValue::encode(i, json, bytes);
+      store.put("product-" + std::to_string(i), bytes);
+    }
+    int64_t i = 0;
+    brook::demo::ProductRecord product;
+    for (auto _ : state) {
+      bool found = store.get("product-" + std::to_string(i++ % 100000), &bytes);
+      int64_t ts;
+      std::string_view v;
+      found = found && brook::operators::TimestampedValue::decode(bytes, &ts, &v) &&
+              brook::Serde<brook::demo::ProductRecord>::deserialize(v.data(), v.size(), product);
+      benchmark::DoNotOptimize(found);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_StreamTableLookup);
 
 }  // namespace
 

@@ -1,6 +1,11 @@
 // brook-bench-peers: brook against Kafka Streams, side by side on the same real
 // broker, same input, same guarantee and commit interval, one after the other
 // in one run (scripts/bench-peers.sh builds everything and starts the broker).
+// --workload picks the topology: running-totals (default), windowed-sales
+// (hopping windows of 10 minutes every 5 by transaction_time; done when the
+// windows count every purchase twice) or purchase-enrichment (the products
+// table, preloaded, left-joined with the re-keyed purchases; done at one
+// output per purchase); the same in brook and in the Kafka Streams peer.
 //
 // Contenders, each a worker process started fresh (its own group, state and
 // output topic) on the same preloaded input of purchases:
@@ -32,6 +37,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -42,6 +48,7 @@
 #include "apps/common/cli.h"
 #include "apps/running_totals/running_totals.h"
 #include "apps/sales_generator/sales_model.h"
+#include "apps/windowed_sales/windowed_sales.h"
 #include "engine/kafka/internal_topics.h"
 #include "engine/kafka/kafka_client.h"
 
@@ -64,7 +71,13 @@ struct Options {
   std::string work;  // state dirs and logs
   int timeout_s = 900;
   std::string raw_pipe_bin, running_totals_bin, java, peer_classpath, jvm_options;
+  std::string workload = "running-totals";
+  std::string windowed_sales_bin, enrichment_bin;
+  std::string products;  // purchase-enrichment: the products topic
 };
+
+// What a contender's output must hold when it is done.
+enum class Done { kCopies, kTotals, kWindows };
 
 brook::kafka::Handle admin(const Options& o) {
   brook::kafka::Conf conf;
@@ -97,6 +110,19 @@ void preload(const Options& o) {
       rd_kafka_poll(rk.get(), 10);
     }
   }
+  if (o.workload == "purchase-enrichment") {
+    for (const auto& p : brook::demo::products()) {
+      std::string v = brook::demo::SalesModel::product_json(p, 1669907853000000);
+      while (rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(o.products.c_str()),
+                               RD_KAFKA_V_KEY(const_cast<char*>(p.id), std::strlen(p.id)),
+                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                               RD_KAFKA_V_VALUE(v.data(), v.size()),
+                               RD_KAFKA_V_TIMESTAMP(1669907853000),
+                               RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk.get(), 10);
+      }
+    }
+  }
   if (rd_kafka_flush(rk.get(), 300000)) check(brook::Status::error("preload flush timed out"));
 }
 
@@ -110,11 +136,13 @@ struct Result {
 
 // Watches `topic` from the beginning (read_committed when asked) until what it
 // holds counts every input record: totals (latest per product, in offset order
-// per partition) whose transactions add up to `records`, or `records` copies.
+// per partition) whose transactions add up to `records`, windows (latest per
+// product and window) whose transactions add up to twice `records` (a
+// purchase falls in two hopping windows), or `records` copies.
 class OutputWatch {
  public:
-  OutputWatch(const Options& o, const std::string& topic, bool read_committed, bool totals)
-      : records_(o.records), totals_(totals) {
+  OutputWatch(const Options& o, const std::string& topic, bool read_committed, Done mode)
+      : records_(mode == Done::kWindows ? 2 * o.records : o.records), mode_(mode) {
     brook::kafka::Conf conf;
     check(brook::kafka::make_conf(
         {{"bootstrap.servers", o.bootstrap},
@@ -143,28 +171,44 @@ class OutputWatch {
       brook::kafka::Message m(batch[i]);
       if (m->err) continue;
       ++seen_;
-      if (!totals_ || !m->payload) continue;
-      brook::demo::RunningTotal t;
-      if (!brook::Serde<brook::demo::RunningTotal>::deserialize(
-              static_cast<const char*>(m->payload), m->len, t)) {
-        bad_ = true;
-        continue;
+      if (mode_ == Done::kCopies || !m->payload) continue;
+      std::string key;
+      int64_t transactions = 0;
+      if (mode_ == Done::kTotals) {
+        brook::demo::RunningTotal t;
+        if (!brook::Serde<brook::demo::RunningTotal>::deserialize(
+                static_cast<const char*>(m->payload), m->len, t)) {
+          bad_ = true;
+          continue;
+        }
+        key = t.product_id;
+        transactions = t.transactions;
+      } else {
+        brook::demo::WindowedSalesRecord w;
+        if (!brook::Serde<brook::demo::WindowedSalesRecord>::deserialize(
+                static_cast<const char*>(m->payload), m->len, w)) {
+          bad_ = true;
+          continue;
+        }
+        key = w.product_id + "@" + w.window_start;
+        transactions = w.transactions;
       }
-      int64_t& latest = latest_[t.product_id];
-      counted_ += t.transactions - latest;
-      latest = t.transactions;
+      int64_t& latest = latest_[key];
+      counted_ += transactions - latest;
+      latest = transactions;
     }
   }
   bool any() const { return seen_ > 0; }
-  bool done() const { return totals_ ? counted_ == records_ : seen_ >= records_; }
+  bool done() const { return mode_ != Done::kCopies ? counted_ == records_ : seen_ >= records_; }
   bool malformed() const { return bad_; }
-  int64_t counted() const { return totals_ ? counted_ : seen_; }
+  int64_t counted() const { return mode_ != Done::kCopies ? counted_ : seen_; }
+  int64_t target() const { return records_; }
 
  private:
   brook::kafka::Handle rk_;
   rd_kafka_queue_t* queue_ = nullptr;
   int64_t records_;
-  bool totals_;
+  Done mode_;
   int64_t seen_ = 0, counted_ = 0;
   bool bad_ = false;
   std::map<std::string, int64_t> latest_;
@@ -184,9 +228,9 @@ bool log_says_running(const std::string& path) {
 
 // Runs `argv` as a worker writing `output`; see the file's comment.
 Result run(const Options& o, const std::vector<std::string>& argv, const std::string& output,
-           bool read_committed, bool totals, const std::string& log) {
+           bool read_committed, Done mode, const std::string& log) {
   create_topic(o, output);
-  OutputWatch watch(o, output, read_committed, totals);
+  OutputWatch watch(o, output, read_committed, mode);
   Result r;
   auto start = Clock::now();
   pid_t pid = fork();
@@ -211,12 +255,12 @@ Result run(const Options& o, const std::vector<std::string>& argv, const std::st
     if (::wait4(pid, &status, WNOHANG, &usage) == pid) {
       exited = true;
       r.failure = "exited before its output was complete (" + std::to_string(watch.counted()) +
-                  " of " + std::to_string(o.records) + " counted); see " + log;
+                  " of " + std::to_string(watch.target()) + " counted); see " + log;
       break;
     }
     if (Clock::now() > deadline) {
       r.failure = "not done within " + std::to_string(o.timeout_s) + " s (" +
-                  std::to_string(watch.counted()) + " of " + std::to_string(o.records) +
+                  std::to_string(watch.counted()) + " of " + std::to_string(watch.target()) +
                   " counted); see " + log;
       break;
     }
@@ -248,7 +292,7 @@ Result run(const Options& o, const std::vector<std::string>& argv, const std::st
 
 struct Contender {
   std::string name;
-  bool totals;
+  bool counted;  // its output is the workload's (else copies of the input)
 };
 
 std::vector<std::string> command(const Options& o, const std::string& name, bool eos,
@@ -285,11 +329,23 @@ std::vector<std::string> command(const Options& o, const std::string& name, bool
     if (eos) argv.push_back("--transactional");
     return argv;
   }
+  // The windows' grace covers the whole input, whatever order the partitions
+  // are read in: no purchase is late, and the windows count every one.
+  if (o.workload == "windowed-sales") common.insert(common.end(), {"--grace", "600"});
+  if (o.workload == "purchase-enrichment")
+    common.insert(common.end(), {"--products-topic", o.products});
   if (name == "Kafka Streams") {
     argv = {o.java};
     std::istringstream jvm(o.jvm_options);
     for (std::string opt; jvm >> opt;) argv.push_back(opt);
-    argv.insert(argv.end(), {"-cp", o.peer_classpath, "dev.brook.peer.RunningTotals"});
+    const char* cls = o.workload == "windowed-sales"        ? "dev.brook.peer.WindowedSales"
+                      : o.workload == "purchase-enrichment" ? "dev.brook.peer.PurchaseEnrichment"
+                                                            : "dev.brook.peer.RunningTotals";
+    argv.insert(argv.end(), {"-cp", o.peer_classpath, cls});
+  } else if (o.workload == "windowed-sales") {
+    argv = {o.windowed_sales_bin};
+  } else if (o.workload == "purchase-enrichment") {
+    argv = {o.enrichment_bin};
   } else {
     argv = {o.running_totals_bin};
     if (name == "brook per record") argv.push_back("--no-combine");
@@ -322,6 +378,9 @@ int main(int argc, char** argv) {
       .option("rounds", "rounds; the summary gives medians (default 3)")
       .option("raw-pipe", "brook-bench-raw-pipe binary (required)")
       .option("running-totals", "brook-running-totals binary (required)")
+      .option("workload", "running-totals (default), windowed-sales or purchase-enrichment")
+      .option("windowed-sales", "brook-windowed-sales binary (for that workload)")
+      .option("purchase-enrichment", "brook-purchase-enrichment binary (for that workload)")
       .option("peer-classpath", "classpath of the Kafka Streams peer (required)")
       .option("java", "java binary (default java)")
       .option("jvm-options", "options of the peer's JVM (default -Xmx1g)")
@@ -343,10 +402,24 @@ int main(int argc, char** argv) {
   o.peer_classpath = *cli.get("peer-classpath");
   o.java = cli.get("java").value_or("java");
   o.jvm_options = cli.get("jvm-options").value_or("-Xmx1g");
+  o.workload = cli.get("workload").value_or("running-totals");
+  o.windowed_sales_bin = cli.get("windowed-sales").value_or("");
+  o.enrichment_bin = cli.get("purchase-enrichment").value_or("");
+  if (o.workload != "running-totals" && o.workload != "windowed-sales" &&
+      o.workload != "purchase-enrichment") {
+    std::cerr << "brook-bench-peers: unknown --workload " << o.workload << "\n";
+    return 2;
+  }
+  if ((o.workload == "windowed-sales" && o.windowed_sales_bin.empty()) ||
+      (o.workload == "purchase-enrichment" && o.enrichment_bin.empty())) {
+    std::cerr << "brook-bench-peers: --" << o.workload << " names the app's binary\n";
+    return 2;
+  }
   int commit_ms = std::stoi(cli.get("commit-interval-ms").value_or("100"));
   int rounds = std::stoi(cli.get("rounds").value_or("3"));
   std::string run_id = std::to_string(::getpid());
   o.input = "bench.peers.purchases." + run_id;
+  o.products = "bench.peers.products." + run_id;
   o.work = (std::filesystem::temp_directory_path() / ("brook-bench-peers-" + run_id)).string();
   std::filesystem::create_directories(o.work);
   std::vector<std::string> guarantees;
@@ -356,6 +429,9 @@ int main(int argc, char** argv) {
   }
   std::vector<Contender> contenders = {
       {"raw pipe", false}, {"brook", true}, {"brook per record", true}, {"Kafka Streams", true}};
+  if (o.workload != "running-totals") {
+    contenders = {{"raw pipe", false}, {"brook", true}, {"Kafka Streams", true}};
+  }
   if (auto only = cli.get("only")) {
     std::vector<Contender> kept;
     for (const Contender& c : contenders) {
@@ -365,12 +441,13 @@ int main(int argc, char** argv) {
   }
 
   create_topic(o, o.input);
+  if (o.workload == "purchase-enrichment") create_topic(o, o.products);
   std::fprintf(stderr, "preloading %lld purchases into %d partitions...\n",
                static_cast<long long>(o.records), o.partitions);
   preload(o);
-  std::printf("brook-bench-peers: %lld purchases, %d partitions, broker %s; JVM %s\n",
-              static_cast<long long>(o.records), o.partitions, o.bootstrap.c_str(),
-              o.jvm_options.c_str());
+  std::printf("brook-bench-peers: %s, %lld purchases, %d partitions, broker %s; JVM %s\n",
+              o.workload.c_str(), static_cast<long long>(o.records), o.partitions,
+              o.bootstrap.c_str(), o.jvm_options.c_str());
   int failures = 0;
   // ratio name -> one value per round
   std::map<std::string, std::vector<double>> ratios;
@@ -392,7 +469,11 @@ int main(int argc, char** argv) {
         std::string id =
             "bench-" + run_id + "-" + std::to_string(round) + "-" + guarantees[gi] + "-" + tag;
         std::string output = id + "-out";
-        Result r = run(o, command(o, c.name, eos, id, output, commit_ms), output, eos, c.totals,
+        Done mode = !c.counted                            ? Done::kCopies
+                    : o.workload == "windowed-sales"      ? Done::kWindows
+                    : o.workload == "purchase-enrichment" ? Done::kCopies
+                                                          : Done::kTotals;
+        Result r = run(o, command(o, c.name, eos, id, output, commit_ms), output, eos, mode,
                        o.work + "/" + id + ".log");
         if (!r.failure.empty()) ++failures;
         print_row(c.name, r);

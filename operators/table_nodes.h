@@ -99,6 +99,68 @@ class MappedGetter final : public TableGetter<K, V2> {
   F f_;
 };
 
+// What a node materializing a table does (KTableSource, KStreamToTable): keep
+// each key's latest value with its timestamp (TimestampedValue) in its store,
+// and forward each change — at once, or when the record cache flushes it.
+template <class K, class V, class KS, class VS>
+class TimestampedTable {
+ public:
+  void init(TaskContext& task, const std::string& store_name, Emitter<K, Change<V>>& out) {
+    task_ = &task;
+    out_ = &out;
+    store_ = &task.store(store_name);
+    state::CachingStore* cache = task.record_cache(store_name);
+    cached_ = cache && cache->enabled();
+    if (!cached_) return;
+    cache->set_change_listener(
+        [this](std::string_view k, const std::string_view* v, const std::string_view* old) {
+          Record<K, Change<V>> r{};
+          if (!KS::deserialize(k.data(), k.size(), r.key)) return;
+          int64_t ts = task_->record_time().timestamp;
+          if (v) decode(*v, &r.value.new_value, &ts);
+          int64_t old_ts;
+          if (send_old_values_ && old) decode(*old, &r.value.old_value, &old_ts);
+          r.timestamp = ts;
+          out_->forward(r);
+        });
+  }
+  void enable_sending_old_values() { send_old_values_ = true; }
+
+  // The key (`key_bytes` serialized) gets `r.value.new_value` (serialized:
+  // `value_bytes`; none: deleted) at r.timestamp.
+  void write(std::string_view key_bytes, std::string_view value_bytes, Record<K, Change<V>>& r) {
+    if (!cached_ && send_old_values_ && store_->get(key_bytes, &bytes_)) {
+      int64_t old_ts;
+      decode(bytes_, &r.value.old_value, &old_ts);
+    }
+    task_->record_time().timestamp = r.timestamp;
+    if (r.value.new_value) {
+      TimestampedValue::encode(r.timestamp, value_bytes, bytes_);
+      store_->put(key_bytes, bytes_);
+    } else {
+      store_->remove(key_bytes);
+    }
+    if (!cached_) out_->forward(r);
+  }
+
+ private:
+  static void decode(std::string_view bytes, std::optional<V>* out, int64_t* ts) {
+    std::string_view v;
+    V value{};
+    if (!TimestampedValue::decode(bytes, ts, &v) || !VS::deserialize(v.data(), v.size(), value)) {
+      return;
+    }
+    *out = std::move(value);
+  }
+
+  TaskContext* task_ = nullptr;
+  Emitter<K, Change<V>>* out_ = nullptr;
+  state::KeyValueBytesStore* store_ = nullptr;
+  bool cached_ = false;
+  bool send_old_values_ = false;
+  std::string bytes_;
+};
+
 // builder.table(topic): reads the topic as a table into its store.
 template <class K, class V, class Extractor, class KS, class VS>
 class KTableSource final : public SourceNodeBase, public Emitter<K, Change<V>> {
@@ -108,27 +170,10 @@ class KTableSource final : public SourceNodeBase, public Emitter<K, Change<V>> {
         store_name_(std::move(store)),
         extractor_(std::move(extractor)) {}
 
-  void enable_sending_old_values() override { send_old_values_ = true; }
-
+  void enable_sending_old_values() override { table_.enable_sending_old_values(); }
   void init(TaskContext& task) override {
     NodeBase::init(task);
-    store_ = &task.store(store_name_);
-    state::CachingStore* cache = task.record_cache(store_name_);
-    cached_ = cache && cache->enabled();
-    if (!cached_) return;
-    cache->set_change_listener(
-        [this](std::string_view k, const std::string_view* v, const std::string_view* old) {
-          Record<K, Change<V>> out{};
-          if (!KS::deserialize(k.data(), k.size(), out.key)) return;
-          int64_t ts = this->task().record_time().timestamp;
-          if (v) decode(*v, &out.value.new_value, &ts);
-          if (send_old_values_ && old) {
-            int64_t old_ts;
-            decode(*old, &out.value.old_value, &old_ts);
-          }
-          out.timestamp = ts;
-          this->forward(out);
-        });
+    table_.init(task, store_name_, *this);
   }
 
   int64_t process_raw(const RawRecord& raw) override {
@@ -160,19 +205,8 @@ class KTableSource final : public SourceNodeBase, public Emitter<K, Change<V>> {
     if (raw.headers) r.headers = *raw.headers;
     r.timestamp = ts;
     task().advance_stream_time(ts);
-    task().record_time().timestamp = ts;
-    key_.assign(raw.key, raw.key_size);
-    if (!cached_ && send_old_values_ && store_->get(key_, &bytes_)) {
-      int64_t old_ts;
-      decode(bytes_, &r.value.old_value, &old_ts);
-    }
-    if (r.value.new_value) {
-      TimestampedValue::encode(ts, std::string_view(raw.value, raw.value_size), bytes_);
-      store_->put(key_, bytes_);
-    } else {
-      store_->remove(key_);
-    }
-    if (!cached_) this->forward(r);
+    table_.write(std::string_view(raw.key, raw.key_size),
+                 raw.value ? std::string_view(raw.value, raw.value_size) : std::string_view(), r);
     return ts;
   }
   int64_t timestamp_of(const RawRecord& raw) override {
@@ -191,50 +225,24 @@ class KTableSource final : public SourceNodeBase, public Emitter<K, Change<V>> {
   }
 
  private:
-  static void decode(std::string_view bytes, std::optional<V>* out, int64_t* ts) {
-    std::string_view v;
-    V value{};
-    if (!TimestampedValue::decode(bytes, ts, &v) || !VS::deserialize(v.data(), v.size(), value)) {
-      return;
-    }
-    *out = std::move(value);
-  }
-
   std::string store_name_;
   Extractor extractor_;
-  state::KeyValueBytesStore* store_ = nullptr;
-  bool cached_ = false;
-  bool send_old_values_ = false;
-  std::string key_, bytes_;
+  TimestampedTable<K, V, KS, VS> table_;
 };
 
 // KStream::to_table: each record the key's new value (a null value deletes
-// the key), kept timestamped in the store, forwarded as a Change (at once, or
-// when the record cache flushes it). A null key is dropped and counted.
+// the key), kept and forwarded as by a table source. A null key is dropped
+// and counted.
 template <class K, class V, class KS, class VS>
 class KStreamToTable final : public NodeBase, public Input<K, V>, public Emitter<K, Change<V>> {
  public:
   KStreamToTable(std::string name, std::string store)
       : NodeBase(std::move(name)), store_name_(std::move(store)) {}
 
-  void enable_sending_old_values() override { send_old_values_ = true; }
+  void enable_sending_old_values() override { table_.enable_sending_old_values(); }
   void init(TaskContext& task) override {
     NodeBase::init(task);
-    store_ = &task.store(store_name_);
-    state::CachingStore* cache = task.record_cache(store_name_);
-    cached_ = cache && cache->enabled();
-    if (!cached_) return;
-    cache->set_change_listener(
-        [this](std::string_view k, const std::string_view* v, const std::string_view* old) {
-          Record<K, Change<V>> out{};
-          if (!KS::deserialize(k.data(), k.size(), out.key)) return;
-          int64_t ts = this->task().record_time().timestamp;
-          if (v) decode(*v, &out.value.new_value, &ts);
-          int64_t old_ts;
-          if (send_old_values_ && old) decode(*old, &out.value.old_value, &old_ts);
-          out.timestamp = ts;
-          this->forward(out);
-        });
+    table_.init(task, store_name_, *this);
   }
   void process(const Record<K, V>& r) override {
     if (serde_is_null(r.key)) {
@@ -243,37 +251,17 @@ class KStreamToTable final : public NodeBase, public Input<K, V>, public Emitter
     }
     KS::serialize(r.key, key_);
     Record<K, Change<V>> out{r.key, {}, r.timestamp, r.headers};
-    if (!cached_ && send_old_values_ && store_->get(key_, &bytes_)) {
-      int64_t old_ts;
-      decode(bytes_, &out.value.old_value, &old_ts);
-    }
-    task().record_time().timestamp = r.timestamp;
-    if (serde_is_null(r.value)) {
-      store_->remove(key_);
-    } else {
+    if (!serde_is_null(r.value)) {
       VS::serialize(r.value, value_);
-      TimestampedValue::encode(r.timestamp, value_, bytes_);
-      store_->put(key_, bytes_);
       out.value.new_value = r.value;
     }
-    if (!cached_) this->forward(out);
+    table_.write(key_, value_, out);
   }
 
  private:
-  static void decode(std::string_view bytes, std::optional<V>* out, int64_t* ts) {
-    std::string_view v;
-    V value{};
-    if (!TimestampedValue::decode(bytes, ts, &v) || !VS::deserialize(v.data(), v.size(), value)) {
-      return;
-    }
-    *out = std::move(value);
-  }
-
   std::string store_name_;
-  state::KeyValueBytesStore* store_ = nullptr;
-  bool cached_ = false;
-  bool send_old_values_ = false;
-  std::string key_, value_, bytes_;
+  TimestampedTable<K, V, KS, VS> table_;
+  std::string key_, value_;
 };
 
 }  // namespace brook::operators

@@ -128,8 +128,8 @@ void StreamsConfig::load_environment(char** env) {
     size_t eq = entry.find('=');
     if (eq == std::string::npos || entry.compare(0, kPrefix.size(), kPrefix) != 0) continue;
     std::string name = entry.substr(kPrefix.size(), eq - kPrefix.size());
-    // Test-harness variables are not configuration.
-    if (name.rfind("TEST_", 0) == 0 || name.empty()) continue;
+    // Test and benchmark harness variables are not configuration.
+    if (name.rfind("TEST_", 0) == 0 || name.rfind("BENCH_", 0) == 0 || name.empty()) continue;
     std::string key;
     for (char c : name) key += c == '_' ? '.' : static_cast<char>(std::tolower(c));
     values_[key] = entry.substr(eq + 1);

@@ -5,6 +5,7 @@
 
 #include "engine/common/log.h"
 #include "engine/kafka/group_consumer.h"
+#include "engine/runtime/task_manager.h"
 #include "state/checkpoint_file.h"
 #include "state/in_memory_store.h"
 #include "state/rocksdb_store.h"
@@ -169,15 +170,7 @@ void GlobalStreamThread::apply(const rd_kafka_message_t* m) {
   positions_[TopicPartition{topic, m->partition}] = m->offset + 1;
   auto it = by_topic_.find(topic);
   if (it == by_topic_.end()) return;
-  RawRecord raw;
-  raw.topic = topic;
-  raw.partition = m->partition;
-  raw.offset = m->offset;
-  raw.timestamp = rd_kafka_message_timestamp(m, nullptr);
-  raw.key = static_cast<const char*>(m->key);
-  raw.key_size = m->key_len;
-  raw.value = static_cast<const char*>(m->payload);
-  raw.value_size = m->len;
+  RawRecord raw = to_raw(topic, m, nullptr);
   if (!apply_global_record(*it->second.def, *it->second.store, raw)) {
     rt_.metrics->deserialization_errors_total.fetch_add(1, std::memory_order_relaxed);
     log::warn("global table {}: skipping record {}-{}@{}: cannot deserialize it",

@@ -39,6 +39,9 @@ class PartitionGroup {
     // partition time), committed with its offset; -1 before any.
     int64_t partition_time = -1;
     bool paused = false;  // the task restores: nothing of it is processed
+    // Too much is buffered (the task waits for another partition): the
+    // consumer stops fetching it until half is processed.
+    bool throttled = false;
 
     bool empty() const { return records.empty(); }
     size_t size() const { return records.size(); }

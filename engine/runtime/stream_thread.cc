@@ -188,6 +188,9 @@ void StreamThread::loop_once() {
   if (tasks_->process(now_ms) && bounded_idle_.load(std::memory_order_relaxed)) {
     bounded_idle_ = false;
   }
+  // Multi-input tasks bound what they buffer of each partition.
+  consumer_->pause(tasks_->take_throttled());
+  consumer_->resume(tasks_->take_unthrottled());
   bool requested = tasks_->punctuate(now_ms);
   producer_->poll();
   if (requested || now - last_commit_ >= commit_interval_) commit_all();

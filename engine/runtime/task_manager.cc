@@ -101,9 +101,13 @@ bool TaskManager::route(kafka::Message msg) {
     uncommitted_ = true;
     return true;
   }
-  RawRecord raw = to_raw(q, msg.get(), nullptr);
+  RawRecord raw = to_raw(q.tp.topic, msg.get(), nullptr);
   int64_t ts = r->entry->task->timestamp_of(raw, q.source);
   r->entry->inputs.add(q, std::move(msg), ts);
+  if (!q.throttled && q.size() >= kMaxBuffered) {
+    q.throttled = true;
+    to_pause_.push_back(q.tp);
+  }
   return false;
 }
 
@@ -113,10 +117,9 @@ void TaskManager::at_end_of_partition(const rd_kafka_message_t* eof) {
   it->second.entry->inputs.at_end(*it->second.queue, eof->offset);
 }
 
-RawRecord TaskManager::to_raw(const PartitionGroup::Queue& q, const rd_kafka_message_t* msg,
-                              Headers* headers) {
+RawRecord to_raw(std::string_view topic, const rd_kafka_message_t* msg, Headers* headers) {
   RawRecord raw;
-  raw.topic = q.tp.topic;
+  raw.topic = topic;
   raw.partition = msg->partition;
   raw.offset = msg->offset;
   raw.timestamp = rd_kafka_message_timestamp(msg, nullptr);
@@ -141,7 +144,7 @@ RawRecord TaskManager::to_raw(const PartitionGroup::Queue& q, const rd_kafka_mes
 
 void TaskManager::process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka_message_t* msg) {
   Headers headers;
-  RawRecord raw = to_raw(q, msg, &headers);
+  RawRecord raw = to_raw(q.tp.topic, msg, &headers);
   int64_t ts = e.task->process(raw, q.source);
   if (ts > q.partition_time) q.partition_time = ts;
   q.next_offset = msg->offset + 1;
@@ -155,6 +158,10 @@ bool TaskManager::process(int64_t now_ms) {
       kafka::Message msg = e->inputs.pop(*q);
       process_one(*e, *q, msg.get());
       any = true;
+      if (q->throttled && q->size() <= kMaxBuffered / 2) {
+        q->throttled = false;
+        if (!q->paused) to_resume_.push_back(q->tp);
+      }
     }
   }
   if (any) uncommitted_ = true;

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "brook/topic_partition.h"
@@ -24,6 +25,10 @@ namespace brook {
 
 class BoundedProgress;
 class ChangelogReader;
+
+// A consumed message as a task takes it (`topic`: its topic's name, which
+// the record borrows); its headers are read into `headers` when given.
+RawRecord to_raw(std::string_view topic, const rd_kafka_message_t* msg, Headers* headers);
 
 class TaskManager {
  public:
@@ -88,6 +93,13 @@ class TaskManager {
   // it was processed. A record of a partition no task reads (revoked
   // meanwhile) or before its position (already processed) is dropped.
   bool route(kafka::Message msg);
+  // A multi-input task buffers at most this many records of a partition (as
+  // Kafka Streams' buffered.records.per.partition): then the partition is to
+  // be paused until half of them are processed.
+  static constexpr size_t kMaxBuffered = 1000;
+  // The partitions to pause, and to resume, since the last call.
+  std::vector<TopicPartition> take_throttled() { return std::exchange(to_pause_, {}); }
+  std::vector<TopicPartition> take_unthrottled() { return std::exchange(to_resume_, {}); }
   // The consumer reached the end of a partition (its position is in `eof`).
   void at_end_of_partition(const rd_kafka_message_t* eof);
   // Processes what the tasks reading several partitions have buffered, in
@@ -130,9 +142,6 @@ class TaskManager {
     PartitionGroup::Queue* queue;
   };
 
-  // The record as a task takes it; its headers are read into `headers` when given.
-  static RawRecord to_raw(const PartitionGroup::Queue& q, const rd_kafka_message_t* msg,
-                          Headers* headers);
   void process_one(Entry& e, PartitionGroup::Queue& q, const rd_kafka_message_t* msg);
   // The input positions to commit, and their partition times in `times`.
   TopicPartitionOffsets advanced_offsets(bool in_transaction, TopicPartitionOffsets* times) const;
@@ -146,6 +155,7 @@ class TaskManager {
   std::vector<Entry*> multi_input_;  // tasks whose records are buffered
   size_t restoring_ = 0;
   bool uncommitted_ = false;
+  std::vector<TopicPartition> to_pause_, to_resume_;
   // Records come in runs from one partition: the last route, and its topic
   // handle (kept alive by the assignment), spare a lookup by name.
   const Route* last_route_ = nullptr;

@@ -87,17 +87,7 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     c.timestamp = ts;
     c.headers = headers;
     if (auto g = global_topics_.find(topic); g != global_topics_.end()) {
-      RawRecord raw;
-      raw.topic = topic;
-      raw.timestamp = ts;
-      if (c.key) {
-        raw.key = c.key->data();
-        raw.key_size = c.key->size();
-      }
-      if (c.value) {
-        raw.value = c.value->data();
-        raw.value_size = c.value->size();
-      }
+      RawRecord raw = to_raw(topic, c);
       if (!apply_global_record(*g->second, *global_stores_.at(g->second->name), raw)) {
         metrics_.deserialization_errors_total.fetch_add(1);
       }
@@ -120,12 +110,11 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
     }
   }
 
-  void deliver(const std::string& topic, const CapturedRecord& c) {
-    StreamTask& task = *tasks_.find(TaskId{topic_subtopology_.at(topic), c.partition});
+  // The record as a task (or a global store) takes it; borrows `c`.
+  static RawRecord to_raw(const std::string& topic, const CapturedRecord& c) {
     RawRecord raw;
     raw.topic = topic;
     raw.partition = c.partition;
-    raw.offset = offsets_[{topic, c.partition}]++;
     raw.timestamp = c.timestamp;
     if (c.key) {
       raw.key = c.key->data();
@@ -136,6 +125,13 @@ class TopologyTestDriver::Impl final : public RecordCollector, private TaskManag
       raw.value_size = c.value->size();
     }
     raw.headers = c.headers.empty() ? nullptr : &c.headers;
+    return raw;
+  }
+
+  void deliver(const std::string& topic, const CapturedRecord& c) {
+    StreamTask& task = *tasks_.find(TaskId{topic_subtopology_.at(topic), c.partition});
+    RawRecord raw = to_raw(topic, c);
+    raw.offset = offsets_[{topic, c.partition}]++;
     task.process(raw);
   }
 

@@ -37,7 +37,8 @@ class StreamsConfig {
 
   // key=value lines; '#' and '!' start comments.
   Status load_properties_file(const std::string& path);
-  // BROOK_<KEY> variables: upper-case key with '.' as '_' (BROOK_COMMIT_INTERVAL_MS).
+  // BROOK_<KEY> variables: upper-case key with '.' as '_' (BROOK_COMMIT_INTERVAL_MS);
+  // BROOK_TEST_* and BROOK_BENCH_* belong to the test and benchmark harnesses.
   void load_environment(char** environ_ptr);
 
   // Checks every key and value; the message names the first bad key.

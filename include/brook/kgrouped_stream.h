@@ -22,6 +22,31 @@ namespace brook {
 class StreamsBuilder;
 template <class K, class V, class KS, class VS, class W>
 class TimeWindowedKStream;
+
+namespace detail {
+// How count, reduce and aggregate fold a value into an aggregate (nullopt:
+// none yet), for keys and for windows alike.
+template <class K, class V>
+auto count_folder() {
+  return [](const K&, const V&, std::optional<int64_t> current) -> int64_t {
+    return current.value_or(0) + 1;
+  };
+}
+template <class K, class V, class R>
+auto reduce_folder(R reducer) {
+  return [reducer](const K&, const V& value, std::optional<V> current) -> V {
+    return current ? reducer(std::move(*current), value) : value;
+  };
+}
+template <class K, class V, class I, class A>
+auto aggregate_folder(I initializer, A aggregator) {
+  using VA = std::remove_cvref_t<std::invoke_result_t<I&>>;
+  return [initializer, aggregator](const K& key, const V& value, std::optional<VA> current) -> VA {
+    return aggregator(key, value, current ? std::move(*current) : initializer());
+  };
+}
+}  // namespace detail
+
 template <class K, class V, class KS, class VS>
 class SessionWindowedKStream;
 
@@ -45,9 +70,7 @@ class KGroupedStream {
   template <class R, class MKS = void, class MVS = void>
   KTable<K, V> reduce(R reducer, MaterializedWith<MKS, MVS> materialized = {},
                       std::optional<Combine> combine = std::nullopt) const {
-    auto folder = [reducer](const K&, const V& value, std::optional<V> current) -> V {
-      return current ? reducer(std::move(*current), value) : value;
-    };
+    auto folder = detail::reduce_folder<K, V>(reducer);
     CreateNode combiner;
     if (combine) {
       combiner = [reducer,
@@ -62,18 +85,14 @@ class KGroupedStream {
   template <class I, class A, class MKS = void, class MVS = void>
   auto aggregate(I initializer, A aggregator, MaterializedWith<MKS, MVS> materialized = {}) const {
     using VA = std::remove_cvref_t<std::invoke_result_t<I&>>;
-    auto folder = [initializer, aggregator](const K& key, const V& value,
-                                            std::optional<VA> current) -> VA {
-      return aggregator(key, value, current ? std::move(*current) : initializer());
-    };
-    return aggregate_with<VA>("KSTREAM-AGGREGATE", std::move(folder), std::move(materialized));
+    return aggregate_with<VA>("KSTREAM-AGGREGATE",
+                              detail::aggregate_folder<K, V>(initializer, aggregator),
+                              std::move(materialized));
   }
   template <class MKS = void, class MVS = void>
   KTable<K, int64_t> count(MaterializedWith<MKS, MVS> materialized = {}) const {
-    auto folder = [](const K&, const V&, std::optional<int64_t> current) -> int64_t {
-      return current.value_or(0) + 1;
-    };
-    return aggregate_with<int64_t>("KSTREAM-AGGREGATE", folder, std::move(materialized));
+    return aggregate_with<int64_t>("KSTREAM-AGGREGATE", detail::count_folder<K, V>(),
+                                   std::move(materialized));
   }
 
   // Aggregations per key and window of event time (brook/windowed_kstream.h).

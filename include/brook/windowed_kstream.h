@@ -79,28 +79,19 @@ class TimeWindowedKStream {
 
   template <class MKS = void, class MVS = void>
   KTable<Windowed<K>, int64_t> count(MaterializedWith<MKS, MVS> materialized = {}) const {
-    auto folder = [](const K&, const V&, std::optional<int64_t> current) -> int64_t {
-      return current.value_or(0) + 1;
-    };
-    return aggregate_with<int64_t>("KSTREAM-AGGREGATE", folder, materialized);
+    return aggregate_with<int64_t>("KSTREAM-AGGREGATE", detail::count_folder<K, V>(), materialized);
   }
   // reducer(aggregate, value) -> V
   template <class R, class MKS = void, class MVS = void>
   KTable<Windowed<K>, V> reduce(R reducer, MaterializedWith<MKS, MVS> materialized = {}) const {
-    auto folder = [reducer](const K&, const V& value, std::optional<V> current) -> V {
-      return current ? reducer(std::move(*current), value) : value;
-    };
-    return aggregate_with<V>("KSTREAM-REDUCE", folder, materialized);
+    return aggregate_with<V>("KSTREAM-REDUCE", detail::reduce_folder<K, V>(reducer), materialized);
   }
   // initializer() -> VA; aggregator(key, value, aggregate) -> VA
   template <class I, class A, class MKS = void, class MVS = void>
   auto aggregate(I initializer, A aggregator, MaterializedWith<MKS, MVS> materialized = {}) const {
     using VA = std::remove_cvref_t<std::invoke_result_t<I&>>;
-    auto folder = [initializer, aggregator](const K& key, const V& value,
-                                            std::optional<VA> current) -> VA {
-      return aggregator(key, value, current ? std::move(*current) : initializer());
-    };
-    return aggregate_with<VA>("KSTREAM-AGGREGATE", folder, materialized);
+    return aggregate_with<VA>(
+        "KSTREAM-AGGREGATE", detail::aggregate_folder<K, V>(initializer, aggregator), materialized);
   }
 
  private:
@@ -141,9 +132,7 @@ class SessionWindowedKStream {
 
   template <class MKS = void, class MVS = void>
   KTable<Windowed<K>, int64_t> count(MaterializedWith<MKS, MVS> materialized = {}) const {
-    auto folder = [](const K&, const V&, std::optional<int64_t> current) -> int64_t {
-      return current.value_or(0) + 1;
-    };
+    auto folder = detail::count_folder<K, V>();
     auto merger = [](const K&, std::optional<int64_t> a, const int64_t& b) -> int64_t {
       return a.value_or(0) + b;
     };
@@ -152,9 +141,7 @@ class SessionWindowedKStream {
   // reducer(aggregate, value) -> V; also merges two sessions' aggregates.
   template <class R, class MKS = void, class MVS = void>
   KTable<Windowed<K>, V> reduce(R reducer, MaterializedWith<MKS, MVS> materialized = {}) const {
-    auto folder = [reducer](const K&, const V& value, std::optional<V> current) -> V {
-      return current ? reducer(std::move(*current), value) : value;
-    };
+    auto folder = detail::reduce_folder<K, V>(reducer);
     auto merger = [reducer](const K&, std::optional<V> a, const V& b) -> V {
       return a ? reducer(std::move(*a), b) : b;
     };
@@ -166,10 +153,7 @@ class SessionWindowedKStream {
   auto aggregate(I initializer, A aggregator, M merger,
                  MaterializedWith<MKS, MVS> materialized = {}) const {
     using VA = std::remove_cvref_t<std::invoke_result_t<I&>>;
-    auto folder = [initializer, aggregator](const K& key, const V& value,
-                                            std::optional<VA> current) -> VA {
-      return aggregator(key, value, current ? std::move(*current) : initializer());
-    };
+    auto folder = detail::aggregate_folder<K, V>(initializer, aggregator);
     auto merge = [initializer, merger](const K& key, std::optional<VA> a, const VA& b) -> VA {
       return merger(key, a ? std::move(*a) : initializer(), b);
     };

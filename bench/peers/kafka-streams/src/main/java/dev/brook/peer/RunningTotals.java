@@ -168,39 +168,12 @@ public final class RunningTotals {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    List<String> properties = new ArrayList<>();
-    boolean stopAtEnd = false;
-    for (int i = 0; i < args.length; ++i) {
-      String a = args[i];
-      if (a.equals("--stop-at-end")) {
-        stopAtEnd = true;
-      } else if (a.equals("--property") && i + 1 < args.length) {
-        properties.add(args[++i]);
-      } else if (a.startsWith("--") && i + 1 < args.length) {
-        flags.put(a.substring(2), args[++i]);
-      } else {
-        System.err.println("running-totals (Kafka Streams): unknown argument " + a);
-        System.exit(2);
-      }
-    }
-    String input = flags.getOrDefault("input-topic", "demo.purchases");
-    String output = flags.getOrDefault("output-topic", "demo.running.totals");
-    String app = flags.getOrDefault("application-id", "running-totals");
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, app);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, flags.getOrDefault("bootstrap-servers", "localhost:9092"));
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-        flags.getOrDefault("processing-guarantee", StreamsConfig.AT_LEAST_ONCE));
-    if (flags.containsKey("commit-interval-ms")) {
-      p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, flags.get("commit-interval-ms"));
-    }
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, flags.getOrDefault("num-stream-threads", "1"));
-    p.put(StreamsConfig.STATE_DIR_CONFIG, flags.getOrDefault("state-dir", "/tmp/kafka-streams"));
-    for (String kv : properties) {
-      int eq = kv.indexOf('=');
-      p.put(kv.substring(0, eq), kv.substring(eq + 1));
-    }
+    Peer peer = new Peer("running-totals", args);
+    Properties p = peer.config;
+    boolean stopAtEnd = peer.stopAtEnd;
+    String input = peer.flag("input-topic", "demo.purchases");
+    String output = peer.flag("output-topic", "demo.running.totals");
+    String app = p.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
 
     Serde<Total> binary = new BinaryTotalSerde();
     Serde<Total> json = new JsonTotalSerde();
