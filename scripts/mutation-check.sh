@@ -38,6 +38,11 @@ mutations=(
   "d8-restore-stops-at-stable-offset|engine/runtime/changelog_reader.cc|      if (end > high && !skip_tail) {|      if (false) {|ExactlyOnceOnRealKafka.AStoreAheadOfAnOpenTransactionWaitsForItAndIsNotWiped|real"
   "d9-guarantee-switch-not-noticed|engine/runtime/state_manager.cc|  if (found == wanted) return;|  return;|Guarantees.SwitchingTheGuaranteeRebuildsTheStoresFromTheirChangelogs|embedded"
   "marker-holds-multi-input-position|engine/runtime/partition_group.cc|      if (q->end_seen > q->next_offset) q->next_offset = q->end_seen;\n||MultiInputIntegration|real"
+  "partition-time-not-committed|engine/runtime/stream_thread_commit.cc|  s = consumer_->commit(inputs, &times);|  s = consumer_->commit(inputs, nullptr);|StreamTimeIntegration|embedded"
+  "late-window-record-counted|operators/window_aggregate_nodes.h|      if (w.end <= close_time) {|      if (false) {|Conformance|unit"
+  "suppress-emits-partial-windows|operators/suppress_node.h|      if (end > expiry) {|      if (end > expiry + 1000000000) {|Conformance|unit"
+  "producer-partitions-by-crc32|engine/kafka/streams_producer.cc|  rd_kafka_topic_conf_t* tconf = rd_kafka_default_topic_conf_dup(rk_.get());|  rd_kafka_topic_conf_t* tconf = rd_kafka_topic_conf_new();|DemoAppsIntegration.EveryPurchaseIsEnriched.*AtLeastOnceOneRun|embedded"
+  "outer-join-emits-before-window-closes|operators/join_nodes.h|    if (tt.min_time + after_ + grace_ >= tt.stream_time) return;|    if (false) return;|Conformance|unit"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

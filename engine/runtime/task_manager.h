@@ -93,10 +93,11 @@ class TaskManager {
   // it was processed. A record of a partition no task reads (revoked
   // meanwhile) or before its position (already processed) is dropped.
   bool route(kafka::Message msg);
-  // A multi-input task buffers at most this many records of a partition (as
-  // Kafka Streams' buffered.records.per.partition): then the partition is to
-  // be paused until half of them are processed.
-  static constexpr size_t kMaxBuffered = 1000;
+  // A multi-input task buffers at most this many records of a partition (a
+  // few megabytes; Kafka Streams bounds its buffers too, by
+  // input.buffer.max.bytes): then the partition is to be paused until half
+  // of them are processed.
+  static constexpr size_t kMaxBuffered = 10000;
   // The partitions to pause, and to resume, since the last call.
   std::vector<TopicPartition> take_throttled() { return std::exchange(to_pause_, {}); }
   std::vector<TopicPartition> take_unthrottled() { return std::exchange(to_resume_, {}); }

@@ -181,7 +181,8 @@ Status make_producer(const std::string& bootstrap, Delivery* delivery, kafka::Ha
 
 Status send(rd_kafka_t* rk, const std::string& topic, int32_t partition,
             const std::optional<std::string>& key, const std::optional<std::string>& value,
-            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+            const std::vector<std::pair<std::string, std::string>>& headers = {},
+            int64_t timestamp_ms = 0) {
   void* k = key ? const_cast<char*>(key->data()) : nullptr;
   size_t k_size = key ? key->size() : 0;
   void* v = value ? const_cast<char*>(value->data()) : nullptr;
@@ -198,7 +199,8 @@ Status send(rd_kafka_t* rk, const std::string& topic, int32_t partition,
       rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
                         RD_KAFKA_V_PARTITION(partition >= 0 ? partition : RD_KAFKA_PARTITION_UA),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(k, k_size),
-                        RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                        RD_KAFKA_V_VALUE(v, v_size), RD_KAFKA_V_HEADERS(hdrs),
+                        RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
   if (err) {
     if (hdrs) rd_kafka_headers_destroy(hdrs);
     return Status::error(rd_kafka_err2str(err));
@@ -226,6 +228,18 @@ Status TestKafka::produce(const std::string& topic, int32_t partition,
   Status s = make_producer(bootstrap_, &d, &rk, compression);
   if (!s) return s;
   s = send(rk.get(), topic, partition, key, value, headers);
+  if (!s) return s;
+  return delivered(rk.get(), d);
+}
+
+Status TestKafka::produce_at(const std::string& topic, int32_t partition,
+                             const std::optional<std::string>& key,
+                             const std::optional<std::string>& value, int64_t timestamp_ms) {
+  Delivery d;
+  kafka::Handle rk;
+  Status s = make_producer(bootstrap_, &d, &rk);
+  if (!s) return s;
+  s = send(rk.get(), topic, partition, key, value, {}, timestamp_ms);
   if (!s) return s;
   return delivered(rk.get(), d);
 }

@@ -58,6 +58,10 @@ class TestKafka {
                  const std::optional<std::string>& value,
                  const std::vector<std::pair<std::string, std::string>>& headers = {},
                  const std::string& compression = "none");
+  // The same with the record's timestamp (ms; 0: now).
+  Status produce_at(const std::string& topic, int32_t partition,
+                    const std::optional<std::string>& key, const std::optional<std::string>& value,
+                    int64_t timestamp_ms);
   // Produces every (key, value) by key (or to `partition` when >= 0), with one
   // producer; fails unless all were delivered.
   Status produce_all(const std::string& topic,
