@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-# The README's example is compiled as apps/example/main.cc: they must not drift.
+# The README's example (its one ```cpp block; other snippets are ```c++) is
+# compiled as apps/example/main.cc: they must not drift.
 if ! sed -n '/^```cpp$/,/^```$/p' README.md | sed '1d;$d' | diff -q - <(tail -n +2 apps/example/main.cc) >/dev/null; then
   echo "test.sh: README example and apps/example/main.cc differ" >&2
   exit 1
