@@ -36,6 +36,34 @@ decltype(auto) call_joiner(J& j, const K& key, A&& a, B&& b) {
 
 enum class JoinType { kInner, kLeft, kOuter };
 
+// The joiner called on (left, right) as the join type passes them: both
+// values (inner), the left one and the right as std::optional (left), both as
+// std::optional (outer). A value the type needs must be there.
+template <JoinType type, class J, class K, class L, class R>
+decltype(auto) join_values(J& joiner, const K& key, const std::optional<L>& l,
+                           const std::optional<R>& r) {
+  if constexpr (type == JoinType::kInner) {
+    if (!l || !r) throw std::logic_error("an inner join without both values");
+    return call_joiner(joiner, key, *l, *r);
+  } else if constexpr (type == JoinType::kLeft) {
+    if (!l) throw std::logic_error("a left join without a left value");
+    return call_joiner(joiner, key, *l, r);
+  } else {
+    return call_joiner(joiner, key, l, r);
+  }
+}
+
+// join_values with this side's value and the other's, in (left, right) order.
+template <JoinType type, bool this_left, class J, class K, class T, class O>
+decltype(auto) join_sides(J& joiner, const K& key, const std::optional<T>& mine,
+                          const std::optional<O>& other) {
+  if constexpr (this_left) {
+    return join_values<type>(joiner, key, mine, other);
+  } else {
+    return join_values<type>(joiner, key, other, mine);
+  }
+}
+
 // A stream joined with a table (Mapper: the key to look up, identity for a
 // KTable, the key mapper for a GlobalKTable). Inner: only records whose key
 // the table holds; left: every record, with nullopt when the table has none.
@@ -139,7 +167,7 @@ class KTableKTableJoinSide final : public NodeBase,
     auto join = [&](const std::optional<VThis>& mine) -> std::optional<VR> {
       if (!mine && !this_optional) return std::nullopt;
       if (!mine && !other_value) return std::nullopt;
-      return apply(r.key, mine, other_value);
+      return join_sides<type, this_left>(joiner_, r.key, mine, other_value);
     };
     out.value.new_value = join(now);
     if (send_old_values_) out.value.old_value = join(before);
@@ -147,25 +175,6 @@ class KTableKTableJoinSide final : public NodeBase,
   }
 
  private:
-  // The user's joiner with (left, right), each as the join type passes it.
-  VR apply(const K& key, const std::optional<VThis>& mine, const std::optional<VOther>& other) {
-    if constexpr (this_left) {
-      return call(key, mine, other);
-    } else {
-      return call(key, other, mine);
-    }
-  }
-  template <class L, class R>
-  VR call(const K& key, const std::optional<L>& l, const std::optional<R>& r) {
-    if constexpr (type == JoinType::kInner) {
-      return call_joiner(joiner_, key, *l, *r);
-    } else if constexpr (type == JoinType::kLeft) {
-      return call_joiner(joiner_, key, *l, r);
-    } else {
-      return call_joiner(joiner_, key, l, r);
-    }
-  }
-
   GetterSupplier<K, VOther> supplier_;
   std::unique_ptr<TableGetter<K, VOther>> other_;
   Joiner joiner_;
@@ -188,16 +197,11 @@ class KTableKTableJoinGetter final : public TableGetter<K, VR> {
     std::optional<VR2> rv;
     if (l) lv = std::move(l->value);
     if (r) rv = std::move(r->value);
-    if constexpr (type == JoinType::kInner) {
-      if (!lv || !rv) return std::nullopt;
-      return ValueAndTimestamp<VR>{call_joiner(joiner_, key, *lv, *rv), ts};
-    } else if constexpr (type == JoinType::kLeft) {
-      if (!lv) return std::nullopt;
-      return ValueAndTimestamp<VR>{call_joiner(joiner_, key, *lv, rv), ts};
-    } else {
-      if (!lv && !rv) return std::nullopt;
-      return ValueAndTimestamp<VR>{call_joiner(joiner_, key, lv, rv), ts};
-    }
+    bool held = type == JoinType::kInner  ? lv && rv
+                : type == JoinType::kLeft ? lv.has_value()
+                                          : lv || rv;
+    if (!held) return std::nullopt;
+    return ValueAndTimestamp<VR>{join_values<type>(joiner_, key, lv, rv), ts};
   }
 
  private:
@@ -362,23 +366,7 @@ class KStreamKStreamJoinSide final : public NodeBase,
 
  private:
   VR join(const K& key, const std::optional<VThis>& mine, const std::optional<VOther>& other) {
-    if constexpr (this_left) {
-      return call(key, mine, other);
-    } else {
-      return call(key, other, mine);
-    }
-  }
-  template <class L, class R>
-  VR call(const K& key, const std::optional<L>& l, const std::optional<R>& r) {
-    if constexpr (type == JoinType::kInner) {
-      if (!l || !r) throw std::logic_error("inner join without both values");
-      return call_joiner(joiner_, key, *l, *r);
-    } else if constexpr (type == JoinType::kLeft) {
-      if (!l) throw std::logic_error("left join without a left value");
-      return call_joiner(joiner_, key, *l, r);
-    } else {
-      return call_joiner(joiner_, key, l, r);
-    }
+    return join_sides<type, this_left>(joiner_, key, mine, other);
   }
   void emit_unmatched(const K& key, const std::optional<VThis>& mine, int64_t t,
                       const Headers& headers) {

@@ -347,6 +347,16 @@ void KafkaStreams::Impl::watch() {
       }
       all_running = all_running && ts == StreamThread::State::kRunning;
     }
+    if (global && !global->error().empty()) {
+      // A global table no longer kept current: stop rather than join stale data.
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (error.empty()) error = "global stream thread: " + global->error();
+      }
+      for (auto& t : threads) t->request_shutdown();
+      set_state(State::kError);
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mu);
       if (state == State::kPendingShutdown || state == State::kNotRunning) return;

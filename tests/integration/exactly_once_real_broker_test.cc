@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -93,6 +94,31 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
     testing::expect_totals_equal(expected, seen.latest);
   }
 
+  // Starts workers (`make(attempt)`), each killed with SIGKILL as soon as its
+  // log shows a transaction open (after `before_kill`, if given), until
+  // `kills` kills landed in one or `max_attempts` workers were tried; returns
+  // how many landed.
+  int kill_in_open_transactions(const std::function<std::unique_ptr<Worker>(int)>& make, int kills,
+                                int max_attempts,
+                                const std::function<void(int, Worker&)>& before_kill = {}) {
+    std::mt19937 rng(std::random_device{}());
+    int landed = 0;
+    for (int attempt = 0; landed < kills && attempt < max_attempts; ++attempt) {
+      auto w = make(attempt);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2000 + rng() % 2000));
+      if (before_kill) before_kill(attempt, *w);
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!testing::log_shows_open_transaction(w->log()) &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      w->signal(SIGKILL);
+      w->wait();
+      if (testing::log_shows_open_transaction(w->log())) ++landed;
+    }
+    return landed;
+  }
+
   std::unique_ptr<testing::TestKafka> kafka_;
   S app_, purchases_, totals_, dir_;
 };
@@ -108,44 +134,33 @@ TEST_F(ExactlyOnceOnRealKafka, SurvivesRepeatedSigkillWithEveryEffectExactlyOnce
   constexpr double kRate = 500;  // ~48 s of input: it flows during every kill
   std::thread writer([&] { generate(kPurchases, 77, kRate); });
   auto other = worker(dir_ + "/b", "b.log");
-  std::mt19937 rng(std::random_device{}());
-  int kills_in_transaction = 0, attempts = 0;
   bool zombie_seen = false;
   S zombie_log;
-  for (; kills_in_transaction < 8 && attempts < 20; ++attempts) {
-    auto w = worker(dir_ + "/a", "a-" + std::to_string(attempts) + ".log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(2000 + rng() % 2000));
-    if (attempts == 3) {
-      // Once it runs tasks, paused past the session timeout (6 s): the group
-      // gives its tasks to the other worker; resumed, it still holds them and
-      // a transaction of the old generation.
-      for (int i = 0; i < 300 && w->log().find("to RUNNING") == S::npos; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      w->signal(SIGSTOP);
-      std::this_thread::sleep_for(std::chrono::seconds(8));
-      w->signal(SIGCONT);
-      for (int i = 0; i < 200 && !zombie_seen; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        S log = w->log();
-        zombie_log = log;
-        // Its tasks are closed as lost, without a commit (a commit would
-        // only conflict with their new owner's).
-        zombie_seen = log.find("partitions lost") != S::npos;
-      }
-    }
-    // Kill while a transaction is open: right after the log says one began.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!testing::log_shows_open_transaction(w->log()) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    w->signal(SIGKILL);
-    w->wait();
-    if (testing::log_shows_open_transaction(w->log())) ++kills_in_transaction;
-  }
+  int kills_in_transaction = kill_in_open_transactions(
+      [&](int attempt) { return worker(dir_ + "/a", "a-" + std::to_string(attempt) + ".log"); }, 8,
+      20,
+      [&](int attempt, Worker& w) {
+        if (attempt != 3) return;
+        // Once it runs tasks, paused past the session timeout (6 s): the group
+        // gives its tasks to the other worker; resumed, it still holds them and
+        // a transaction of the old generation.
+        for (int i = 0; i < 300 && w.log().find("to RUNNING") == S::npos; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        w.signal(SIGSTOP);
+        std::this_thread::sleep_for(std::chrono::seconds(8));
+        w.signal(SIGCONT);
+        for (int i = 0; i < 200 && !zombie_seen; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          S log = w.log();
+          zombie_log = log;
+          // Its tasks are closed as lost, without a commit (a commit would
+          // only conflict with their new owner's).
+          zombie_seen = log.find("partitions lost") != S::npos;
+        }
+      });
   writer.join();
-  EXPECT_EQ(kills_in_transaction, 8) << "in " << attempts << " attempts";
+  EXPECT_EQ(kills_in_transaction, 8) << "in at most 20 attempts";
   EXPECT_TRUE(zombie_seen) << "the resumed worker went on as if nothing had happened:\n"
                            << zombie_log;
   other->signal(SIGTERM);
@@ -185,22 +200,11 @@ TEST_F(ExactlyOnceOnRealKafka, WindowedSalesSurviveRepeatedSigkillExactlyOnce) {
                                     BROOK_WINDOWED_SALES_BIN);
   };
   auto other = windowed(dir_ + "/b", "wb.log");
-  std::mt19937 rng(std::random_device{}());
-  int kills_in_transaction = 0, attempts = 0;
-  for (; kills_in_transaction < 5 && attempts < 15; ++attempts) {
-    auto w = windowed(dir_ + "/a", "wa-" + std::to_string(attempts) + ".log");
-    std::this_thread::sleep_for(std::chrono::milliseconds(2000 + rng() % 2000));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!testing::log_shows_open_transaction(w->log()) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    w->signal(SIGKILL);
-    w->wait();
-    if (testing::log_shows_open_transaction(w->log())) ++kills_in_transaction;
-  }
+  int kills_in_transaction = kill_in_open_transactions(
+      [&](int attempt) { return windowed(dir_ + "/a", "wa-" + std::to_string(attempt) + ".log"); },
+      5, 15);
   writer.join();
-  EXPECT_EQ(kills_in_transaction, 5) << "in " << attempts << " attempts";
+  EXPECT_EQ(kills_in_transaction, 5) << "in at most 15 attempts";
   other->signal(SIGTERM);
   EXPECT_EQ(other->wait(60000), 0) << other->log();
   // A bounded run finishes what is left (as a restarted worker would).
