@@ -38,11 +38,7 @@ class KTableSuppress final : public NodeBase,
   }
 
   void process(const Record<Windowed<K>, Change<V>>& r) override {
-    if (!seeded_) {
-      observed_ = std::max(observed_, task().stream_time());
-      seeded_ = true;
-    }
-    observed_ = std::max(observed_, r.timestamp);
+    observed_.advance(task(), r.timestamp);
     key_buf_.clear();
     state::TimeSegments::append_time(key_buf_, r.key.window.end);
     KS::serialize(r.key, serialized_);
@@ -65,7 +61,7 @@ class KTableSuppress final : public NodeBase,
  private:
   // Forwards (and deletes) every buffered window that closed.
   void evict() {
-    int64_t expiry = observed_ - grace_ms_;
+    int64_t expiry = observed_.time - grace_ms_;
     if (min_end_ != kUnknown && min_end_ > expiry) return;
     struct Due {
       std::string key;
@@ -107,8 +103,7 @@ class KTableSuppress final : public NodeBase,
   std::string store_name_;
   int64_t grace_ms_;
   state::KeyValueBytesStore* buffer_ = nullptr;
-  int64_t observed_ = -1;
-  bool seeded_ = false;
+  ObservedStreamTime observed_;
   int64_t min_end_ = kUnknown;  // the earliest window end buffered (INT64_MAX: none)
   std::string key_buf_, value_buf_, serialized_;
 };

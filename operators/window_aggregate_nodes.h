@@ -100,25 +100,18 @@ class WindowAggregateBase : public NodeBase,
  protected:
   // Moves the node's stream time to the record's; returns the close time:
   // windows ending at or before it take no more records.
-  int64_t observe(int64_t timestamp) {
-    if (!seeded_) {
-      // From the task's, restored from the committed offsets after a restart.
-      observed_ = std::max(observed_, task().stream_time());
-      seeded_ = true;
-    }
-    observed_ = std::max(observed_, timestamp);
-    return observed_ - grace_ms_;
-  }
+  int64_t observe(int64_t timestamp) { return observed_.advance(task(), timestamp) - grace_ms_; }
   bool null_key(const Record<K, V>& r) {
     if (!serde_is_null(r.key)) return false;
     task().on_dropped_record(name(), "null key");
     return true;
   }
   void drop_late(const Record<K, V>& r, const Window& w, int64_t close_time) {
-    task().on_dropped_record(
-        name(), "record at " + std::to_string(r.timestamp) + " for the closed window [" +
-                    std::to_string(w.start) + "," + std::to_string(w.end) + ") (stream time " +
-                    std::to_string(observed_) + ", grace " + std::to_string(grace_ms_) + " ms)");
+    task().on_dropped_record(name(), "record at " + std::to_string(r.timestamp) +
+                                         " for the closed window [" + std::to_string(w.start) +
+                                         "," + std::to_string(w.end) + ") (stream time " +
+                                         std::to_string(observed_.time) + ", grace " +
+                                         std::to_string(grace_ms_) + " ms)");
   }
 
   // The record's key, serialized once per record.
@@ -183,8 +176,7 @@ class WindowAggregateBase : public NodeBase,
   state::WindowBytesStore* windows_ = nullptr;
   bool cached_ = false;
   bool send_old_values_ = false;
-  int64_t observed_ = -1;
-  bool seeded_ = false;
+  ObservedStreamTime observed_;
   std::string key_buf_, value_buf_, encoded_;
 };
 
@@ -384,12 +376,7 @@ class KStreamSessionWindowAggregate final : public NodeBase,
       return;
     }
     const int64_t t = r.timestamp;
-    if (!seeded_) {
-      observed_ = std::max(observed_, task().stream_time());
-      seeded_ = true;
-    }
-    observed_ = std::max(observed_, t);
-    int64_t close_time = observed_ - windows_def_.grace_ms - windows_def_.gap_ms;
+    int64_t close_time = observed_.advance(task(), t) - windows_def_.grace_ms - windows_def_.gap_ms;
     KS::serialize(r.key, key_buf_);
     struct Found {
       state::SessionWindow window;
@@ -413,7 +400,7 @@ class KStreamSessionWindowAggregate final : public NodeBase,
       task().on_dropped_record(
           name(), "record at " + std::to_string(t) + " for the closed session [" +
                       std::to_string(session.start) + "," + std::to_string(session.end) +
-                      "] (stream time " + std::to_string(observed_) + ")");
+                      "] (stream time " + std::to_string(observed_.time) + ")");
       return;
     }
     if (session != state::SessionWindow{t, t}) {
@@ -453,8 +440,7 @@ class KStreamSessionWindowAggregate final : public NodeBase,
   state::SessionBytesStore* sessions_ = nullptr;
   bool cached_ = false;
   bool send_old_values_ = false;
-  int64_t observed_ = -1;
-  bool seeded_ = false;
+  ObservedStreamTime observed_;
   std::string key_buf_, value_buf_;
 };
 

@@ -58,7 +58,7 @@ void SegmentedStore::put(std::string_view key, std::string_view value) {
 }
 
 void SegmentedStore::scan(const KeyRange& range, const EntryFn& fn) {
-  std::string last = TimeSegments::prefix(INT64_MAX);
+  static const std::string last = TimeSegments::prefix(INT64_MAX);
   inner_->scan(range, [&](std::string_view k, std::string_view v) {
     if (k.substr(0, TimeSegments::kPrefixSize) == last) return false;  // the interval record
     return !live(k) || fn(k, v);

@@ -103,6 +103,19 @@ class TaskContext {
   virtual std::shared_ptr<void>& shared_slot(const std::string& key) = 0;
 };
 
+// The stream time a node has seen (windowed aggregations, suppression): the
+// latest timestamp it took, starting with its first record at its task's
+// stream time — restored from the committed offsets after a restart, so a
+// record late before it is late after it.
+struct ObservedStreamTime {
+  int64_t time = -1;
+  int64_t advance(const TaskContext& task, int64_t timestamp) {
+    if (time < 0) time = task.stream_time();
+    if (timestamp > time) time = timestamp;
+    return time;
+  }
+};
+
 // A runtime node of one task. Instances are created per task from the Topology's
 // node definitions.
 class NodeBase {

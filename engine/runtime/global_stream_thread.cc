@@ -79,6 +79,7 @@ Status GlobalStreamThread::start() {
       ends[tp] = high;
     }
   }
+  queue_ = rd_kafka_queue_get_consumer(consumer_.get());
   rd_kafka_resp_err_t err = rd_kafka_assign(consumer_.get(), to_partition_list(positions_).get());
   if (err)
     return Status::error(std::string("global stores: cannot assign: ") + rd_kafka_err2str(err));
@@ -122,9 +123,7 @@ void GlobalStreamThread::run() {
 
 bool GlobalStreamThread::poll(int timeout_ms) {
   rd_kafka_message_t* batch[500];
-  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer_.get());
-  ssize_t n = rd_kafka_consume_batch_queue(queue, timeout_ms, batch, 500);
-  rd_kafka_queue_destroy(queue);
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, timeout_ms, batch, 500);
   bool ok = true;
   for (ssize_t i = 0; i < n; ++i) {
     kafka::Message m(batch[i]);
@@ -197,6 +196,8 @@ void GlobalStreamThread::shutdown() {
   if (thread_.joinable()) thread_.join();
   if (consumer_) {
     checkpoint();
+    if (queue_) rd_kafka_queue_destroy(queue_);
+    queue_ = nullptr;
     rd_kafka_consumer_close(consumer_.get());
     consumer_.reset();
   }

@@ -60,7 +60,8 @@ class GlobalStreamThread {
   std::map<std::string, Store> by_topic_;  // topic -> its store
   std::map<std::string, state::KeyValueBytesStore*> views_;
   kafka::Handle consumer_;
-  TopicPartitionOffsets positions_;  // next offset to apply, per partition
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer's queue, polled by poll()
+  TopicPartitionOffsets positions_;    // next offset to apply, per partition
   std::string checkpoint_path_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
