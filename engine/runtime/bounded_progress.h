@@ -1,14 +1,19 @@
 // BoundedProgress: for a bounded run (stop.at.end), the offset each input
 // partition must be processed up to: the end offsets seen at start, raised for
-// repartition topics by every record this process writes to them. Shared by all
-// stream threads of a KafkaStreams instance; thread-safe.
+// repartition topics by every record this process writes to them; and which of
+// them this instance's threads own, so that the run is not declared complete
+// while partitions owned by other members (or by a member that died and is not
+// yet evicted) are still short of their targets. Shared by all stream threads
+// of a KafkaStreams instance; thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "brook/topic_partition.h"
 
@@ -30,6 +35,21 @@ class BoundedProgress {
     auto it = targets_.find({topic, partition});
     return it == targets_.end() ? 0 : it->second;
   }
+  // What `owner` (a stream thread) owns now, replacing what it owned before.
+  void set_owned(const void* owner, std::vector<TopicPartition> partitions) {
+    std::lock_guard<std::mutex> lock(mu_);
+    owned_[owner] = std::move(partitions);
+  }
+  // The targets of partitions no thread of this instance owns.
+  TopicPartitionOffsets unowned_targets() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    TopicPartitionOffsets out = targets_;
+    for (const auto& [owner, partitions] : owned_) {
+      for (const TopicPartition& tp : partitions) out.erase(tp);
+    }
+    std::erase_if(out, [](const auto& e) { return e.second <= 0; });
+    return out;
+  }
   uint64_t version() const {
     std::lock_guard<std::mutex> lock(mu_);
     return version_;
@@ -38,6 +58,7 @@ class BoundedProgress {
  private:
   mutable std::mutex mu_;
   TopicPartitionOffsets targets_;
+  std::map<const void*, std::vector<TopicPartition>> owned_;
   uint64_t version_ = 0;
 };
 

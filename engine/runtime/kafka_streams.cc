@@ -47,6 +47,10 @@ class KafkaStreams::Impl {
   int process_lock_fd = -1;  // flock on <state.dir>/<application.id>/brook-process.id
   Metrics metrics;
   std::unique_ptr<BoundedProgress> bounded;
+  // A bounded run's reader of the group's committed offsets (never joins).
+  kafka::Handle group_offsets;
+  std::chrono::steady_clock::time_point next_group_check;
+  bool told_waiting = false;
   std::unique_ptr<state::RocksDbResources> rocksdb;
   std::vector<std::unique_ptr<StreamThread>> threads;
   std::unique_ptr<GlobalStreamThread> global;  // when the topology has global stores
@@ -59,6 +63,8 @@ class KafkaStreams::Impl {
   StateListener listener;
   bool bounded_done = false;
   std::atomic<bool> stop_monitor{false};
+
+  bool others_done();
 
   void set_state(State s) {
     StateListener l;
@@ -301,6 +307,12 @@ Status KafkaStreams::Impl::prepare() {
     s = kafka::make_conf(lookup_props, &lookup_conf);
     if (s) s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(lookup_conf), &lookup);
     if (!s) return s;
+    lookup_props["client.id"] = app + "-bounded-check";
+    lookup_props["group.id"] = app;  // reads its committed offsets; never joins
+    kafka::Conf group_conf;
+    s = kafka::make_conf(lookup_props, &group_conf);
+    if (s) s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(group_conf), &group_offsets);
+    if (!s) return s;
     bounded = std::make_unique<BoundedProgress>();
     std::map<std::string, int> all;
     s = kafka::partition_counts(admin.get(), rt.source_topics, &all);
@@ -326,6 +338,41 @@ Status KafkaStreams::Impl::prepare() {
   std::filesystem::create_directories(rt.state_dir, ec);
   if (ec) return Status::error("cannot create state.dir " + rt.state_dir + ": " + ec.message());
   return Status::ok();
+}
+
+bool KafkaStreams::Impl::others_done() {
+  // Every partition this instance owns is at its target. The others are done
+  // when the group has committed them to theirs: another worker of a bounded
+  // run finished them, or a member that died still holds them until the group
+  // evicts it, and then they come here.
+  TopicPartitionOffsets unowned = bounded->unowned_targets();
+  if (unowned.empty()) return true;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_group_check) return false;
+  next_group_check = now + std::chrono::milliseconds(200);
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(unowned.size())));
+  for (const auto& [tp, target] : unowned) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
+        RD_KAFKA_OFFSET_INVALID;
+  }
+  if (rd_kafka_committed(group_offsets.get(), list.get(), 2000)) return false;
+  std::string short_of;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& p = list->elems[i];
+    int64_t target = unowned.at(TopicPartition{p.topic, p.partition});
+    if (p.err || p.offset < target) {
+      short_of += fmt::format(" {}-{}@{}/{}", p.topic, p.partition, p.offset, target);
+    }
+  }
+  if (short_of.empty()) return true;
+  if (!told_waiting) {
+    told_waiting = true;
+    log::info(
+        "bounded run: this instance's partitions are done; waiting for partitions other "
+        "members own (committed/target):{}",
+        short_of);
+  }
+  return false;
 }
 
 void KafkaStreams::Impl::watch() {
@@ -368,7 +415,7 @@ void KafkaStreams::Impl::watch() {
       uint64_t v = bounded->version();
       idle_rounds = (idle && v == last_version) ? idle_rounds + 1 : 0;
       last_version = v;
-      if (idle_rounds >= 2) {  // stable for 10 ms
+      if (idle_rounds >= 2 && others_done()) {  // stable for 10 ms
         std::lock_guard<std::mutex> lock(mu);
         bounded_done = true;
         cv.notify_all();

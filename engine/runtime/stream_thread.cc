@@ -345,11 +345,15 @@ void StreamThread::update_bounded_idle() {
     if (tasks_->uncommitted() && last_poll_count_ == 0) producer_->push();
     return;
   }
-  if (tasks_->uncommitted()) {
+  // Positions past a last transaction marker are committed too: a member that
+  // takes these partitions over, or the check of partitions this instance does
+  // not own, must find them at their ends.
+  if (tasks_->uncommitted() || tasks_->positions_ahead()) {
     commit_all();
     // The commit's flush may have raised targets (our repartitioned records).
     if (tasks_->pending(*rt_.bounded)) return;
   }
+  rt_.bounded->set_owned(this, tasks_->inputs());
   bounded_idle_ = true;
 }
 

@@ -263,6 +263,19 @@ std::set<TaskId> TaskManager::close_running(std::vector<TopicPartition>* inputs)
   return ids;
 }
 
+bool TaskManager::positions_ahead() const {
+  for (const auto& [tp, r] : routes_) {
+    if (r.queue->next_offset > r.queue->committed) return true;
+  }
+  return false;
+}
+
+std::vector<TopicPartition> TaskManager::inputs() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, r] : routes_) out.push_back(tp);
+  return out;
+}
+
 bool TaskManager::pending(const BoundedProgress& progress) const {
   for (const auto& [tp, r] : routes_) {
     if (!r.queue->empty() || r.queue->next_offset < progress.target(tp.topic, tp.partition)) {

@@ -111,6 +111,11 @@ class TaskManager {
   bool punctuate(int64_t now_ms);
   // Records processed since the last commit.
   bool uncommitted() const { return uncommitted_; }
+  // A position moved past what was committed without a record processed (past
+  // a transaction's marker at a partition's end).
+  bool positions_ahead() const;
+  // The input partitions of the tasks, running or restoring.
+  std::vector<TopicPartition> inputs() const;
 
   // The commit of every running task, in the one order: flush stores and
   // nodes; commit the sends and input positions (the committer); then record

@@ -103,6 +103,7 @@ class BrokerFaults : public ::testing::Test {
     testing::TotalsSeen seen = testing::read_totals(*kafka_, totals_, /*read_committed=*/true);
     EXPECT_EQ(seen.not_growing, 0u) << "a committed total repeated or went back";
     testing::expect_totals_equal(testing::expected_totals(31, kPurchases, kRate), seen.latest);
+    if (HasFailure()) ADD_FAILURE() << "the worker's log:\n" << worker.log();
   }
 
   int brokers_ = 3;

@@ -13,6 +13,7 @@
 
 #include "apps/sales_generator/sales_model.h"
 #include "apps/windowed_sales/windowed_sales.h"
+#include "engine/kafka/kafka_client.h"
 #include "tests/integration/sales_check.h"
 
 namespace brook {
@@ -393,6 +394,65 @@ TEST_F(ExactlyOnceOnRealKafka, AtLeastOnceLosesNothingWhenKilledBetweenProduceAn
   }
   EXPECT_GT(duplicates, 0) << "no kill landed between a produce and its commit";
   std::cerr << "purchases counted twice after 5 kills: " << duplicates << "\n";
+}
+
+// A bounded run that shares the group with a member holding some of the input
+// partitions without processing them (a hung worker; or one just stopped whose
+// leaving the group has not reached the coordinator): the run is complete only
+// once every partition is processed to its end, not when its own are. It waits
+// until that member leaves, takes its partitions over and processes them.
+TEST_F(ExactlyOnceOnRealKafka, ABoundedRunIsNotCompleteWhileAnotherMemberHoldsInputPartitions) {
+  generate(2000, 21);
+  kafka::Conf conf;
+  Status s = kafka::make_conf({{"bootstrap.servers", kafka_->bootstrap_servers()},
+                               {"group.id", app_},
+                               {"partition.assignment.strategy", "range"},
+                               {"enable.auto.commit", "false"},
+                               {"session.timeout.ms", "6000"},
+                               {"heartbeat.interval.ms", "500"}},
+                              &conf);
+  ASSERT_TRUE(s) << s.message();
+  kafka::Handle holder;
+  s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &holder);
+  ASSERT_TRUE(s) << s.message();
+  rd_kafka_poll_set_consumer(holder.get());
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), purchases_.c_str(), RD_KAFKA_PARTITION_UA);
+  ASSERT_EQ(rd_kafka_subscribe(holder.get(), topics.get()), RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::atomic<bool> release{false};
+  std::atomic<int> held{0};
+  std::thread member([&] {
+    while (!release.load()) {
+      kafka::Message m(rd_kafka_consumer_poll(holder.get(), 50));  // read, never processed
+      rd_kafka_topic_partition_list_t* assignment = nullptr;
+      if (!rd_kafka_assignment(holder.get(), &assignment)) {
+        held = assignment->cnt;
+        rd_kafka_topic_partition_list_destroy(assignment);
+      }
+    }
+    rd_kafka_consumer_close(holder.get());  // leaves the group
+  });
+  for (int i = 0; i < 300 && held.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(held.load(), 0) << "the holding member never got partitions";
+  std::atomic<bool> finished{false};
+  std::thread run([&] {
+    run_bounded(dir_ + "/a");
+    finished = true;
+  });
+  // The run joins, shares the partitions with the holder, processes its own.
+  for (int i = 0; i < 300 && held.load() == 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  int kept = held.load();
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  EXPECT_FALSE(finished.load()) << "the run finished while another member held " << kept
+                                << " of the 4 input partitions";
+  release = true;
+  member.join();
+  run.join();
+  expect_exact_committed_totals(21, 2000);
 }
 
 // A store whose offset is above the changelog's last stable offset: another
