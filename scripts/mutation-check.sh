@@ -43,6 +43,8 @@ mutations=(
   "suppress-emits-partial-windows|operators/suppress_node.h|      if (end > expiry) {|      if (end > expiry + 1000000000) {|Conformance|unit"
   "producer-partitions-by-crc32|engine/kafka/streams_producer.cc|  rd_kafka_topic_conf_t* tconf = rd_kafka_default_topic_conf_dup(rk_.get());|  rd_kafka_topic_conf_t* tconf = rd_kafka_topic_conf_new();|DemoAppsIntegration.EveryPurchaseIsEnriched.*AtLeastOnceOneRun|embedded"
   "outer-join-emits-before-window-closes|operators/join_nodes.h|      if (tt.min_time + look_back + grace_ >= tt.stream_time) {|      if (false) {|Conformance|unit"
+  "bounded-run-done-with-its-own-partitions|engine/runtime/kafka_streams.cc|  if (unowned.empty()) return true;|  return true;|ExactlyOnceOnRealKafka.ABoundedRunIsNotCompleteWhileAnotherMemberHoldsInputPartitions|real"
+  "fk-join-stale-answer-joined|operators/foreign_key_join_nodes.h|    if (hash != r.value.hash) return;  // an answer for a value this key no longer has\n||ForeignKeyJoin.AnAnswerForAValueTheKeyNoLongerHasIsDropped|unit"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 
