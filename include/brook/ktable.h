@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "brook/dsl_options.h"
+#include "brook/topology.h"
 #include "brook/windows.h"
+#include "operators/foreign_key_join_nodes.h"
 #include "operators/join_nodes.h"
 #include "operators/ktable_nodes.h"
 #include "operators/suppress_node.h"
@@ -122,6 +124,48 @@ class KTable {
     return join_with<VO, VR, operators::JoinType::kOuter>(other, std::move(joiner), named);
   }
 
+  // Foreign-key joins (Kafka Streams' KIP-213): each record of this table
+  // joins the record of `other` whose key foreign_key(value) — or
+  // foreign_key(key, value) — gives (a KO, or a std::optional<KO>: none joins
+  // nothing). The result, keyed by this table's key, is joiner(this value,
+  // other value) — or joiner(key, this, other) — while both exist (join),
+  // while this one does, with the other as std::optional (left_join); it
+  // follows changes of either side, including a record's foreign key. The
+  // tables need not be co-partitioned: the join sends subscriptions keyed by
+  // the foreign key through an internal topic (partitioned as `other`),
+  // keeps them in a store beside `other`, and sends the answers back through
+  // another (partitioned as this table). Only answers for the value this
+  // table holds now make a result. The result table is materialized
+  // (`materialized`; its store name defaults to the join's name + "-store").
+  // Its internal topics and store use the types' Serde<T>.
+  template <class KO, class VO, class F, class J, class MKS = void, class MVS = void>
+  requires(std::is_invocable_v<J&, const V&, const VO&> ||
+           std::is_invocable_v<J&, const K&, const V&,
+                               const VO&>) auto join(const KTable<KO, VO>& other, F foreign_key,
+                                                     J joiner,
+                                                     MaterializedWith<MKS, MVS> materialized = {},
+                                                     Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(), std::declval<const VO&>()))>;
+    return foreign_key_join<KO, VO, VR, false>(other, std::move(foreign_key), std::move(joiner),
+                                               result_store(materialized), named);
+  }
+  template <class KO, class VO, class F, class J, class MKS = void, class MVS = void>
+  requires(
+      std::is_invocable_v<J&, const V&, const std::optional<VO>&> ||
+      std::is_invocable_v<J&, const K&, const V&,
+                          const std::optional<VO>&>) auto left_join(const KTable<KO, VO>& other,
+                                                                    F foreign_key, J joiner,
+                                                                    MaterializedWith<MKS, MVS>
+                                                                        materialized = {},
+                                                                    Named named = {}) const {
+    using VR = std::remove_cvref_t<decltype(operators::call_joiner(
+        joiner, std::declval<const K&>(), std::declval<const V&>(),
+        std::declval<const std::optional<VO>&>()))>;
+    return foreign_key_join<KO, VO, VR, true>(other, std::move(foreign_key), std::move(joiner),
+                                              result_store(materialized), named);
+  }
+
   // Used by the DSL: how a join reads this table (null: it cannot be
   // joined), and the stores that reading needs.
   const std::shared_ptr<const Getter>& getter() const { return getter_; }
@@ -160,6 +204,20 @@ class KTable {
   }
   template <class VO, class VR, operators::JoinType type, class J>
   KTable<K, VR> join_with(const KTable<K, VO>& other, J joiner, const Named& named) const;
+  template <class KO, class VO, class VR, bool left, class F, class J>
+  KTable<K, VR> foreign_key_join(const KTable<KO, VO>& other, F foreign_key, J joiner,
+                                 Topology::StoreDef result, const Named& named) const;
+  template <class MKS, class MVS>
+  static Topology::StoreDef result_store(const MaterializedWith<MKS, MVS>& m) {
+    static_assert(std::is_void_v<MKS> && std::is_void_v<MVS>,
+                  "a foreign-key join's result store uses the types' Serde<T>");
+    Topology::StoreDef s;
+    s.name = m.store_name;
+    s.persistent = m.persistent;
+    s.logging = m.logging;
+    s.caching = m.caching;
+    return s;
+  }
 
   StreamsBuilder* builder_;
   std::string node_;
@@ -278,6 +336,101 @@ KTable<K, VR> KTable<K, V>::join_with(const KTable<K, VO>& other, J joiner,
   std::vector<std::string> stores = getter_stores_;
   stores.insert(stores.end(), other.getter_stores_.begin(), other.getter_stores_.end());
   return KTable<K, VR>(builder_, merge_name, "", -1, getter, stores);
+}
+
+template <class K, class V>
+template <class KO, class VO, class VR, bool left, class F, class J>
+KTable<K, VR> KTable<K, V>::foreign_key_join(const KTable<KO, VO>& other, F foreign_key, J joiner,
+                                             Topology::StoreDef result, const Named& named) const {
+  if (!getter_ || !other.getter_) {
+    throw TopologyError("a join needs both tables' current values: table '" +
+                        (getter_ ? other.node_ : node_) + "' cannot be read (suppressed)");
+  }
+  using Subscription = operators::FkSubscription<K>;
+  using Response = operators::FkResponse<VO>;
+  Topology& topology = builder_->topology();
+  std::string name = named.name.empty() ? builder_->new_name("KTABLE-FK-JOIN") : named.name;
+  std::string subscriptions = Topology::repartition_topic(name + "-subscription");
+  std::string responses = Topology::repartition_topic(name + "-response");
+  std::string subscription_store = name + "-subscription-store";
+  if (result.name.empty()) result.name = name + "-store";
+  std::string result_store = result.name;
+  // The subscriptions need the left table's previous values (to leave a
+  // foreign key the record no longer has).
+  topology.enable_sending_old_values(node_);
+
+  // Left side: the subscriptions, to the subscription topic.
+  std::string send = name + "-subscription-send";
+  Topology::NodeDef d;
+  d.name = send;
+  d.predecessors = {node_};
+  d.create = [send, foreign_key]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::FkSubscriptionSender<K, V, KO, F, left>>(send, foreign_key);
+  };
+  d.connect = Topology::connector<std::optional<KO>, Subscription>();
+  topology.add_node(std::move(d));
+  topology.template add_sink_node<std::optional<KO>, Subscription>(name + "-subscription-sink",
+                                                                   subscriptions, {send}, true);
+
+  // Right side: the subscriptions kept and answered; the right table's
+  // changes answered to their subscribers; the answers, to the response topic.
+  std::string source = name + "-subscription-source";
+  topology.template add_source_node<std::optional<KO>, Subscription>(source, {subscriptions}, true);
+  std::string receive = name + "-subscription-receive";
+  auto other_getter = other.getter_;
+  d = Topology::NodeDef{};
+  d.name = receive;
+  d.predecessors = {source};
+  d.create = [receive, subscription_store, other_getter]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::FkSubscriptionReceiver<K, KO, VO>>(
+        receive, subscription_store, *other_getter);
+  };
+  d.connect = Topology::connector<K, Response>();
+  topology.add_node(std::move(d));
+  for (const std::string& s : other.getter_stores_)
+    topology.connect_processor_and_store(receive, s);
+  std::string foreign = name + "-foreign-join";
+  d = Topology::NodeDef{};
+  d.name = foreign;
+  d.predecessors = {other.node_};
+  d.create = [foreign, subscription_store]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::FkForeignTableJoin<K, KO, VO>>(foreign, subscription_store);
+  };
+  d.connect = Topology::connector<K, Response>();
+  topology.add_node(std::move(d));
+  Topology::StoreDef s;
+  s.name = subscription_store;
+  s.caching = false;
+  topology.add_state_store(s, {receive, foreign});
+  topology.template add_sink_node<K, Response>(name + "-response-sink", responses,
+                                               {receive, foreign}, true);
+
+  // Left side: the answers joined with the left table's current values.
+  std::string answers = name + "-response-source";
+  topology.template add_source_node<K, Response>(answers, {responses}, true);
+  auto this_getter = getter_;
+  d = Topology::NodeDef{};
+  d.name = name;
+  d.predecessors = {answers};
+  d.create = [name, this_getter, joiner, result_store]() -> std::unique_ptr<NodeBase> {
+    return std::make_unique<operators::FkResponseJoin<K, V, VO, VR, J, left>>(name, *this_getter,
+                                                                              joiner, result_store);
+  };
+  d.connect = Topology::connector<K, Change<VR>>();
+  topology.add_node(std::move(d));
+  for (const std::string& st : getter_stores_) topology.connect_processor_and_store(name, st);
+  topology.add_state_store(result, {name});
+
+  // The subscriptions meet the right table's records of their foreign key,
+  // and the answers the left table's records of their key.
+  topology.add_copartition_group({source, other.node_});
+  topology.add_copartition_group({answers, node_});
+  auto getter = std::make_shared<const typename KTable<K, VR>::Getter>(
+      [result_store](TaskContext& task) -> std::unique_ptr<operators::TableGetter<K, VR>> {
+        return std::make_unique<operators::TimestampedStoreGetter<K, VR, Serde<K>, Serde<VR>>>(
+            task, result_store);
+      });
+  return KTable<K, VR>(builder_, name, result_store, -1, getter, {result_store});
 }
 
 template <class K, class V>

@@ -286,6 +286,26 @@ Reader build(StreamsBuilder& b, const Scenario& s) {
     }
     return plain_out<S>();
   }
+  if (t == "fk-join" || t == "fk-left-join") {
+    // Left values "value:foreignKey"; a value without ':' has no foreign key.
+    auto left =
+        b.table<S, S>("left", Consumed{}, Materialized::as("left-store").with_caching_disabled());
+    auto right =
+        b.table<S, S>("right", Consumed{}, Materialized::as("right-store").with_caching_disabled());
+    auto fk = [](const S& v) -> OS {
+      size_t i = v.find(':');
+      if (i == S::npos) return std::nullopt;
+      return v.substr(i + 1);
+    };
+    if (t == "fk-join") {
+      left.join(right, fk, [](const S& l, const S& r) { return l + "/" + r; }).to("out");
+    } else {
+      left.left_join(right, fk,
+                     [show_opt](const S& l, const OS& r) { return l + "/" + show_opt(r); })
+          .to("out");
+    }
+    return plain_out<S>();
+  }
   if (t == "stream-stream-join" || t == "stream-stream-left-join" ||
       t == "stream-stream-outer-join") {
     JoinWindows w = JoinWindows::of_time_difference_and_grace(milliseconds(s.param("difference")),

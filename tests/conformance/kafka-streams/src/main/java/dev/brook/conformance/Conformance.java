@@ -354,6 +354,23 @@ public final class Conformance {
           joined.toStream().to("out");
           return plainOut(S.deserializer());
         }
+      case "fk-join":
+      case "fk-left-join":
+        {
+          // Left values "value:foreignKey"; a value without ':' has no foreign key.
+          final KTable<String, String> left = b.table("left", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("left-store").withKeySerde(S).withValueSerde(S).withCachingDisabled());
+          final KTable<String, String> right = b.table("right", Materialized.<String, String, KeyValueStore<Bytes, byte[]>>as("right-store").withKeySerde(S).withValueSerde(S).withCachingDisabled());
+          final java.util.function.Function<String, String> fk = v -> {
+            final int i = v.indexOf(':');
+            return i < 0 ? null : v.substring(i + 1);
+          };
+          final KTable<String, String> joined =
+              s.topology.equals("fk-join")
+                  ? left.join(right, fk, (l, r) -> l + "/" + r)
+                  : left.leftJoin(right, fk, (l, r) -> l + "/" + (r == null ? "null" : r));
+          joined.toStream().to("out");
+          return plainOut(S.deserializer());
+        }
       case "stream-stream-join":
       case "stream-stream-left-join":
       case "stream-stream-outer-join":
