@@ -35,9 +35,9 @@ namespace brook::operators {
 
 // What the receiving side does with a subscription.
 enum class FkInstruction : uint8_t {
-  kDeleteAndPropagate = 0,  // unsubscribe; answer "no value" (the result goes)
-  kDeleteNoPropagate = 1,   // unsubscribe; the subscription to the new key answers
-  kPropagateNullIfNone = 2,  // subscribe; answer, with "no value" if none
+  kDeleteAndPropagate = 0,    // unsubscribe; answer "no value" (the result goes)
+  kDeleteNoPropagate = 1,     // unsubscribe; the subscription to the new key answers
+  kPropagateNullIfNone = 2,   // subscribe; answer, with "no value" if none
   kPropagateOnlyIfValue = 3,  // subscribe; answer only if there is a value
 };
 
@@ -47,11 +47,11 @@ inline void put_hash(const std::optional<Hash128>& h, std::string& out) {
   out.push_back(h ? 1 : 0);
   if (!h) return;
   for (uint64_t part : *h) {
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((part >> shift) & 0xff));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      out.push_back(static_cast<char>((part >> shift) & 0xff));
   }
 }
-inline bool get_hash(const char* data, size_t size, size_t* at,
-                     std::optional<Hash128>* out) {
+inline bool get_hash(const char* data, size_t size, size_t* at, std::optional<Hash128>* out) {
   if (*at >= size) return false;
   bool has = data[(*at)++] != 0;
   out->reset();
@@ -187,7 +187,8 @@ class FkSubscriptionSender final : public NodeBase,
 inline void fk_store_prefix(std::string_view foreign_key, std::string& out) {
   out.clear();
   uint32_t n = static_cast<uint32_t>(foreign_key.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
   out.append(foreign_key);
 }
 
@@ -231,8 +232,8 @@ class FkSubscriptionReceiver final : public NodeBase,
     }
     int64_t ts = found ? std::max(r.timestamp, found->timestamp) : r.timestamp;
     auto answer = [&](std::optional<VO> value) {
-      this->forward(Record<K, FkResponse<VO>>{s.primary_key, FkResponse<VO>{s.hash, std::move(value)},
-                                              ts, r.headers});
+      this->forward(Record<K, FkResponse<VO>>{
+          s.primary_key, FkResponse<VO>{s.hash, std::move(value)}, ts, r.headers});
     };
     switch (s.instruction) {
       case I::kDeleteAndPropagate:
@@ -289,7 +290,8 @@ class FkForeignTableJoin final : public NodeBase,
       FkSubscription<K> s;
       if (!TimestampedValue::decode(v, &ts, &bytes) ||
           !Serde<FkSubscription<K>>::deserialize(bytes.data(), bytes.size(), s)) {
-        throw state::StateStoreError("store '" + store_name_ + "' holds a subscription it cannot read");
+        throw state::StateStoreError("store '" + store_name_ +
+                                     "' holds a subscription it cannot read");
       }
       subscribers_.push_back(std::move(s));
       return true;
@@ -377,7 +379,8 @@ struct Serde<operators::FkSubscription<K>> {
     out.append(key);
   }
   static bool deserialize(const char* data, size_t size, operators::FkSubscription<K>& out) {
-    if (data == nullptr || size < 3 || data[0] != 0 || static_cast<uint8_t>(data[1]) > 3) return false;
+    if (data == nullptr || size < 3 || data[0] != 0 || static_cast<uint8_t>(data[1]) > 3)
+      return false;
     out.instruction = static_cast<operators::FkInstruction>(data[1]);
     size_t at = 2;
     if (!operators::get_hash(data, size, &at, &out.hash)) return false;

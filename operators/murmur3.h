@@ -58,7 +58,8 @@ inline Hash128 murmur3_128(std::string_view data) {
     k2 *= c1;
     h2 ^= k2;
   }
-  for (size_t i = std::min<size_t>(len & 15, 8); i > 0; --i) k1 ^= uint64_t{tail[i - 1]} << ((i - 1) * 8);
+  for (size_t i = std::min<size_t>(len & 15, 8); i > 0; --i)
+    k1 ^= uint64_t{tail[i - 1]} << ((i - 1) * 8);
   if (len & 15) {
     k1 *= c1;
     k1 = rotl(k1, 31);

@@ -45,6 +45,7 @@ mutations=(
   "outer-join-emits-before-window-closes|operators/join_nodes.h|      if (tt.min_time + look_back + grace_ >= tt.stream_time) {|      if (false) {|Conformance|unit"
   "bounded-run-done-with-its-own-partitions|engine/runtime/kafka_streams.cc|  if (unowned.empty()) return true;|  return true;|ExactlyOnceOnRealKafka.ABoundedRunIsNotCompleteWhileAnotherMemberHoldsInputPartitions|real"
   "fk-join-stale-answer-joined|operators/foreign_key_join_nodes.h|    if (hash != r.value.hash) return;  // an answer for a value this key no longer has\n||ForeignKeyJoin.AnAnswerForAValueTheKeyNoLongerHasIsDropped|unit"
+  "eos-reads-aborted-records|engine/kafka/kafka_client.h|  return guarantee == ProcessingGuarantee::kExactlyOnceV2 ? \"read_committed\" : \"read_uncommitted\";|  return \"read_uncommitted\";|ExactlyOnceOnRealKafka.[PR][a-zA-Z]*Survive|real"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

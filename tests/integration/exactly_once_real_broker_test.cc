@@ -9,8 +9,11 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <set>
 #include <thread>
 
+#include "apps/purchase_enrichment/purchase_enrichment.h"
+#include "apps/restock_sales/restock_sales.h"
 #include "apps/sales_generator/sales_model.h"
 #include "apps/windowed_sales/windowed_sales.h"
 #include "engine/kafka/kafka_client.h"
@@ -76,6 +79,55 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
                         "consumer.heartbeat.interval.ms=500"};
     args.insert(args.end(), more.begin(), more.end());  // later flags win
     return std::make_unique<Worker>(args, dir_ + "/" + log_name);
+  }
+  // One of the demo apps (`binary`) under exactly-once, unbounded, with its
+  // own state dir, the fixture's application id and `args`.
+  std::unique_ptr<Worker> app_worker(const char* binary, const S& state_dir, const S& log_name,
+                                     std::vector<S> args) {
+    std::vector<S> all{"--bootstrap-servers",
+                       kafka_->bootstrap_servers(),
+                       "--application-id",
+                       app_,
+                       "--state-dir",
+                       state_dir,
+                       "--processing-guarantee",
+                       "exactly_once_v2",
+                       "--commit-interval-ms",
+                       "100",
+                       "--property",
+                       "consumer.session.timeout.ms=6000",
+                       "--property",
+                       "consumer.heartbeat.interval.ms=500"};
+    all.insert(all.end(), args.begin(), args.end());
+    return std::make_unique<Worker>(all, dir_ + "/" + log_name, std::function<void()>{}, binary);
+  }
+  // Two workers of an app while the generator writes `o`: one stays, the
+  // other is killed with SIGKILL in open transactions (`kills` landed, in at
+  // most three times as many attempts); then the staying one stops (SIGTERM)
+  // and a bounded run of `topology` finishes what is left, as a restarted
+  // worker would.
+  void run_through_kills(const demo::GeneratorOptions& o, const char* binary,
+                         const std::vector<S>& args, int kills, Topology topology) {
+    std::thread writer([&] {
+      std::atomic<bool> stop{false};
+      demo::GeneratorStats stats;
+      Status s = demo::generate(o, stop, &stats);
+      EXPECT_TRUE(s) << s.message();
+    });
+    auto other = app_worker(binary, dir_ + "/b", "b.log", args);
+    int landed = kill_in_open_transactions(
+        [&](int attempt) {
+          return app_worker(binary, dir_ + "/a", "a-" + std::to_string(attempt) + ".log", args);
+        },
+        kills, 3 * kills);
+    writer.join();
+    EXPECT_EQ(landed, kills) << "in at most " << 3 * kills << " attempts";
+    other->signal(SIGTERM);
+    EXPECT_EQ(other->wait(60000), 0) << other->log();
+    KafkaStreams streams(std::move(topology), config(dir_ + "/a"));
+    Status s = streams.start();
+    ASSERT_TRUE(s) << s.message();
+    EXPECT_EQ(streams.run_until_signal(), 0) << streams.error();
   }
   void generate(int64_t n, uint64_t seed, double rate = 0) {
     std::atomic<bool> stop{false};
@@ -183,44 +235,16 @@ TEST_F(ExactlyOnceOnRealKafka, WindowedSalesSurviveRepeatedSigkillExactlyOnce) {
   demo::GeneratorOptions o = testing::generator_options(*kafka_, purchases_, kPurchases, 78, kRate);
   o.event_gap_us = 50000;
   o.product_changes_every = 0;
-  std::thread writer([&] {
-    std::atomic<bool> stop{false};
-    demo::GeneratorStats stats;
-    Status s = demo::generate(o, stop, &stats);
-    EXPECT_TRUE(s) << s.message();
-  });
-  auto windowed = [&](const S& state_dir, const S& log_name) {
-    std::vector<S> args{"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id",
-                        app_, "--input-topic", purchases_, "--output-topic", out, "--state-dir",
-                        state_dir, "--processing-guarantee", "exactly_once_v2",
-                        "--commit-interval-ms", "100", "--window-size", "1", "--advance", "0.5",
-                        // Longer than the data: no purchase is late, whatever the order.
-                        "--grace", "60", "--property", "consumer.session.timeout.ms=6000",
-                        "--property", "consumer.heartbeat.interval.ms=500"};
-    return std::make_unique<Worker>(args, dir_ + "/" + log_name, std::function<void()>{},
-                                    BROOK_WINDOWED_SALES_BIN);
-  };
-  auto other = windowed(dir_ + "/b", "wb.log");
-  int kills_in_transaction = kill_in_open_transactions(
-      [&](int attempt) { return windowed(dir_ + "/a", "wa-" + std::to_string(attempt) + ".log"); },
-      5, 15);
-  writer.join();
-  EXPECT_EQ(kills_in_transaction, 5) << "in at most 15 attempts";
-  other->signal(SIGTERM);
-  EXPECT_EQ(other->wait(60000), 0) << other->log();
-  // A bounded run finishes what is left (as a restarted worker would).
   demo::WindowedSalesOptions wo;
   wo.input_topic = purchases_;
   wo.output_topic = out;
   wo.window_size = std::chrono::minutes(1);
   wo.advance = std::chrono::seconds(30);
-  wo.grace = std::chrono::minutes(60);
-  {
-    KafkaStreams streams(demo::build_windowed_sales(wo), config(dir_ + "/a"));
-    Status s = streams.start();
-    ASSERT_TRUE(s) << s.message();
-    EXPECT_EQ(streams.run_until_signal(), 0) << streams.error();
-  }
+  wo.grace = std::chrono::minutes(60);  // longer than the data: no purchase is late
+  run_through_kills(o, BROOK_WINDOWED_SALES_BIN,
+                    {"--input-topic", purchases_, "--output-topic", out, "--window-size", "1",
+                     "--advance", "0.5", "--grace", "60"},
+                    5, demo::build_windowed_sales(wo));
 
   // Expected sums per product and window, from the same model.
   struct Sums {
@@ -258,6 +282,99 @@ TEST_F(ExactlyOnceOnRealKafka, WindowedSalesSurviveRepeatedSigkillExactlyOnce) {
     EXPECT_EQ(latest[key].transactions, e.transactions) << key.first << "@" << key.second;
     EXPECT_EQ(latest[key].sales.value, e.cents) << key.first << "@" << key.second;
   }
+}
+
+// brook-purchase-enrichment under exactly-once, killed with SIGKILL in open
+// transactions while purchases flow, a second worker sharing the tasks (the
+// re-keying ones, whose repartition topic is read in transactions too, and
+// the join's): every purchase comes out enriched exactly once, with its
+// product.
+TEST_F(ExactlyOnceOnRealKafka, PurchaseEnrichmentSurvivesRepeatedSigkillExactlyOnce) {
+  constexpr int64_t kPurchases = 8000;
+  S out = kafka_->unique("enriched");
+  ASSERT_TRUE(kafka_->create_topic(out, 4));
+  demo::GeneratorOptions o = testing::generator_options(*kafka_, purchases_, kPurchases, 79, 400);
+  o.event_gap_us = 2500;
+  o.product_changes_every = 0;  // every purchase's product is the catalogue's
+  run_through_kills(
+      o, BROOK_PURCHASE_ENRICHMENT_BIN,
+      {"--input-topic", purchases_, "--products-topic", o.products_topic, "--output-topic", out,
+       "--property", "max.task.idle.ms=" + std::to_string(demo::kEnrichmentIdleMs)},
+      4, demo::build_purchase_enrichment(purchases_, o.products_topic, out));
+
+  std::map<S, int64_t> prices;
+  for (const demo::Product& p : demo::products()) prices[p.id] = p.price_cents;
+  demo::SalesModel model(79, testing::kSalesStartUs);
+  std::map<S, S> product_of;  // transaction id -> product id
+  for (int64_t i = 0; i < kPurchases; ++i) {
+    demo::Purchase p = model.next_purchase(o.event_gap_us);
+    product_of[p.transaction_id] = p.product_id;
+    demo::Restock r;
+    model.take_restock(&r);  // as the generator does: the model's draws stay in step
+  }
+  std::set<S> seen;
+  for (const auto& r : kafka_->read_all(out, /*read_committed=*/true)) {
+    demo::EnrichedPurchase e;
+    ASSERT_TRUE(r.value &&
+                Serde<demo::EnrichedPurchase>::deserialize(r.value->data(), r.value->size(), e));
+    EXPECT_TRUE(seen.insert(e.transaction_id).second) << e.transaction_id << " twice";
+    ASSERT_TRUE(product_of.count(e.transaction_id)) << "no such purchase " << e.transaction_id;
+    EXPECT_EQ(e.product_id, product_of[e.transaction_id]);
+    ASSERT_TRUE(e.product) << e.transaction_id << " without its product";
+    EXPECT_EQ(e.product->price.value, prices.at(e.product_id)) << e.transaction_id;
+  }
+  EXPECT_EQ(seen.size(), product_of.size()) << "one output per purchase";
+}
+
+// brook-restock-sales (a windowed stream-stream join) under exactly-once,
+// killed with SIGKILL in open transactions, a second worker sharing the
+// tasks: each restock meets each purchase of its product in the minutes
+// after it exactly once.
+TEST_F(ExactlyOnceOnRealKafka, RestockSalesSurviveRepeatedSigkillExactlyOnce) {
+  constexpr int64_t kPurchases = 8000;
+  S out = kafka_->unique("restock-sales");
+  ASSERT_TRUE(kafka_->create_topic(out, 4));
+  demo::GeneratorOptions o = testing::generator_options(*kafka_, purchases_, kPurchases, 80, 400);
+  o.event_gap_us = 50000;
+  o.product_changes_every = 0;
+  demo::RestockSalesOptions ro;
+  ro.inventories_topic = o.inventories_topic;
+  ro.purchases_topic = purchases_;
+  ro.output_topic = out;
+  ro.within = std::chrono::minutes(5);
+  ro.grace = std::chrono::minutes(60);  // longer than the data: no record is late
+  run_through_kills(o, BROOK_RESTOCK_SALES_BIN,
+                    {"--input-topic", o.inventories_topic, "--purchases-topic", purchases_,
+                     "--output-topic", out, "--within", "5", "--grace", "60"},
+                    4, demo::build_restock_sales(ro));
+
+  demo::SalesModel model(80, testing::kSalesStartUs);
+  std::vector<demo::Purchase> purchases;
+  std::vector<demo::Restock> restocks;
+  for (int64_t i = 0; i < kPurchases; ++i) {
+    purchases.push_back(model.next_purchase(o.event_gap_us));
+    demo::Restock r;
+    if (model.take_restock(&r)) restocks.push_back(r);
+  }
+  std::multiset<S> expected;
+  for (const demo::Restock& r : restocks) {
+    for (const demo::Purchase& p : purchases) {
+      int64_t tr = r.time_us / 1000, tp = p.time_us / 1000;
+      if (p.product_id == r.product_id && tp >= tr && tp <= tr + 5 * 60000) {
+        expected.insert(demo::SalesModel::format_time(r.time_us) + " " + p.transaction_id);
+      }
+    }
+  }
+  ASSERT_GT(expected.size(), 100u);
+  std::multiset<S> got;
+  for (const auto& r : kafka_->read_all(out, /*read_committed=*/true)) {
+    demo::RestockSale sale;
+    ASSERT_TRUE(r.value &&
+                Serde<demo::RestockSale>::deserialize(r.value->data(), r.value->size(), sale));
+    got.insert(sale.restock_time + " " + sale.transaction_id);
+  }
+  EXPECT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected) << "pairs missing or twice";
 }
 
 // A clean restart under exactly-once starts where the offsets committed in its

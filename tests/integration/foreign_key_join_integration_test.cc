@@ -68,7 +68,8 @@ class ForeignKeyJoinIntegration : public ::testing::Test {
     std::map<S, S> out;
     for (const auto& [id, order] : orders) {
       auto it = products.find(order.substr(0, order.find(':')));
-      out[id] = order.substr(order.find(':') + 1) + " x " + (it == products.end() ? "?" : it->second);
+      out[id] =
+          order.substr(order.find(':') + 1) + " x " + (it == products.end() ? "?" : it->second);
     }
     return out;
   }
@@ -87,7 +88,8 @@ class ForeignKeyJoinIntegration : public ::testing::Test {
 
 TEST_F(ForeignKeyJoinIntegration, ResultsFollowBothTablesAcrossPartitionCountsAndRestarts) {
   std::map<S, S> orders, products;
-  for (int i = 0; i < 20; ++i) write(products_, products, "p" + std::to_string(i), "name" + std::to_string(i));
+  for (int i = 0; i < 20; ++i)
+    write(products_, products, "p" + std::to_string(i), "name" + std::to_string(i));
   // Orders of known products, and of products that come later (p20..p24).
   for (int i = 0; i < 60; ++i) {
     write(orders_, orders, "o" + std::to_string(i),

@@ -20,7 +20,8 @@ using operators::Hash128;
 TEST(Murmur3, MatchesTheReferenceImplementation) {
   // From the reference implementation (also Python's mmh3.hash128, seed 0).
   EXPECT_EQ(operators::murmur3_128(""), (Hash128{0, 0}));
-  EXPECT_EQ(operators::murmur3_128("hello"), (Hash128{0xcbd8a7b341bd9b02ULL, 0x5b1e906a48ae1d19ULL}));
+  EXPECT_EQ(operators::murmur3_128("hello"),
+            (Hash128{0xcbd8a7b341bd9b02ULL, 0x5b1e906a48ae1d19ULL}));
   EXPECT_EQ(operators::murmur3_128("The quick brown fox jumps over the lazy dog"),
             (Hash128{0xe34bbc7bbc071b6cULL, 0x7a433ca9c49a9347ULL}));
   EXPECT_EQ(operators::murmur3_128("0123456789abcdef"),  // one block, no tail
