@@ -46,6 +46,9 @@ mutations=(
   "bounded-run-done-with-its-own-partitions|engine/runtime/kafka_streams.cc|  if (unowned.empty()) return true;|  return true;|ExactlyOnceOnRealKafka.ABoundedRunIsNotCompleteWhileAnotherMemberHoldsInputPartitions|real"
   "fk-join-stale-answer-joined|operators/foreign_key_join_nodes.h|    if (hash != r.value.hash) return;  // an answer for a value this key no longer has\n||ForeignKeyJoin.AnAnswerForAValueTheKeyNoLongerHasIsDropped|unit"
   "eos-reads-aborted-records|engine/kafka/kafka_client.h|  return guarantee == ProcessingGuarantee::kExactlyOnceV2 ? \"read_committed\" : \"read_uncommitted\";|  return \"read_uncommitted\";|ExactlyOnceOnRealKafka.[PR][a-zA-Z]*Survive|real"
+  "static-membership-not-set|engine/runtime/stream_thread.cc|    props[\"group.instance.id\"] = id + \"-\" + std::to_string(index_ + 1);||Workers.AWorkerRestartingWithItsGroupInstanceIdCausesNoRebalance|real"
+  "stopped-worker-stays-in-group|engine/kafka/group_consumer.cc|  rd_kafka_consumer_close(rk_.get());|  rk_.release();|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
+  "shutdown-never-times-out|engine/runtime/kafka_streams.cc|    std::_Exit(3);|    done_cv.wait(lock, [&] { return closed; });|SingleBrokerFaults.AStoppedWorkerThatCannotReachKafkaExitsAfterTheShutdownTimeout|cluster"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

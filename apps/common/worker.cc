@@ -3,6 +3,7 @@
 #include <atomic>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "brook/testing/embedded_kafka.h"
 
@@ -33,7 +34,15 @@ bool worker_config(const WorkerApp& app, const Cli& cli, StreamsConfig* config) 
       return false;
     }
   }
-  config->load_environment(environ);
+  // The environment's configuration keys; a variable of one of the options
+  // came in with them (BROOK_INPUT_TOPIC is --input-topic, not a key).
+  std::vector<char*> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry = *e;
+    if (!cli.takes_environment_variable(entry.substr(0, entry.find('=')))) env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  config->load_environment(env.data());
   const std::pair<const char*, const char*> flags[] = {
       {"bootstrap-servers", "bootstrap.servers"},
       {"application-id", "application.id"},

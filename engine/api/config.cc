@@ -36,8 +36,9 @@ bool is_brook_key(const std::string& key) {
 
 // Keys brook sets itself on the clients; a user value would break the runtime.
 bool is_reserved_client_key(const std::string& key) {
-  static const char* kReserved[] = {"group.id", "enable.auto.commit", "transactional.id",
-                                    "enable.auto.offset.store", "isolation.level"};
+  static const char* kReserved[] = {"group.id",         "enable.auto.commit",
+                                    "transactional.id", "enable.auto.offset.store",
+                                    "isolation.level",  "group.instance.id"};
   return std::find_if(std::begin(kReserved), std::end(kReserved),
                       [&](const char* r) { return key == r; }) != std::end(kReserved);
 }
@@ -90,6 +91,13 @@ const std::vector<StreamsConfig::KeyInfo>& StreamsConfig::known_keys() {
        "how long a task may keep failing (commits, offset lookups) before its thread fails"},
       {"metrics.recording.level", "INFO",
        "INFO | DEBUG: DEBUG also times every task's processing and every store operation"},
+      {"group.instance.id", "",
+       "static membership: this worker's id in the group, stable across its restarts (each "
+       "stream thread joins as <id>-<n>); a restart within session.timeout.ms gets the same "
+       "tasks back without a rebalance"},
+      {"shutdown.timeout.ms", "25000",
+       "how long a worker stopped by SIGTERM or SIGINT may take to commit, close its tasks and "
+       "leave the group before it exits anyway"},
       {"max.task.idle.ms", "0",
        "a task reading several partitions waits this long for an empty one before processing "
        "the others (0: only while its records may be on their way; -1: never)"},
@@ -173,6 +181,22 @@ Status StreamsConfig::validate() const {
         return Status::error("invalid value for 'num.standby.replicas': '" + value +
                              "' (standby replicas are not supported yet; use 0)");
       }
+    } else if (key == "shutdown.timeout.ms") {
+      int64_t x;
+      if (!parse_int(value, &x) || x < 1) {
+        return Status::error("invalid value for 'shutdown.timeout.ms': '" + value +
+                             "' (expected a positive integer)");
+      }
+    } else if (key == "group.instance.id") {
+      bool ok = !value.empty() && value.size() <= 200;
+      for (char c : value) {
+        ok =
+            ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
+      }
+      if (!ok) {
+        return Status::error("invalid value for 'group.instance.id': '" + value +
+                             "' (use up to 200 letters, digits, '.', '_', '-')");
+      }
     } else if (key == "max.task.idle.ms") {
       int64_t x;
       if (!parse_int(value, &x) || x < -1) {
@@ -248,6 +272,10 @@ int64_t StreamsConfig::commit_interval_ms() const {
   return get_int("commit.interval.ms", fallback);
 }
 int64_t StreamsConfig::task_timeout_ms() const { return get_int("task.timeout.ms", 300000); }
+int64_t StreamsConfig::shutdown_timeout_ms() const { return get_int("shutdown.timeout.ms", 25000); }
+std::string StreamsConfig::group_instance_id() const {
+  return get("group.instance.id").value_or("");
+}
 int64_t StreamsConfig::max_task_idle_ms() const { return get_int("max.task.idle.ms", 0); }
 int StreamsConfig::num_stream_threads() const {
   return static_cast<int>(get_int("num.stream.threads", 1));

@@ -7,8 +7,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -550,7 +552,30 @@ int KafkaStreams::run_until_signal() {
     }
     if (impl_->state == State::kError || impl_->state == State::kNotRunning) break;
   }
+  // A stop must not hang a container's stop, or the group's next rebalance,
+  // for long: past shutdown.timeout.ms the process exits without finishing
+  // it. Nothing is lost: what it had not committed, its tasks' next owner
+  // processes again (under exactly-once, its open transaction is aborted).
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool closed = false;
+  auto timeout = std::chrono::milliseconds(impl_->rt.config.shutdown_timeout_ms());
+  std::thread watchdog([&] {
+    std::unique_lock<std::mutex> lock(done_mu);
+    if (done_cv.wait_for(lock, timeout, [&] { return closed; })) return;
+    log::error(
+        "shutdown did not finish within shutdown.timeout.ms ({} ms): exiting without it; the "
+        "tasks' next owner resumes from their last commit",
+        timeout.count());
+    std::_Exit(3);
+  });
   close();
+  {
+    std::lock_guard<std::mutex> lock(done_mu);
+    closed = true;
+  }
+  done_cv.notify_all();
+  watchdog.join();
   if (state() == State::kError) {
     log::error("stopped with an error: {}", error());
     return 1;

@@ -70,6 +70,13 @@ Status StreamThread::init() {
   // Range assignment gives partition p of every co-partitioned topic to the same
   // member, so a task's input partitions stay together.
   props["partition.assignment.strategy"] = "range";
+  // Static membership: each thread's consumer is a member of its own, as
+  // Kafka Streams names them (<group.instance.id>-<thread>). Such a member
+  // does not leave the group when it closes: a restart within
+  // session.timeout.ms takes its tasks back without a rebalance.
+  if (std::string id = cfg.group_instance_id(); !id.empty()) {
+    props["group.instance.id"] = id + "-" + std::to_string(index_ + 1);
+  }
   props["isolation.level"] = kafka::isolation_level(cfg.processing_guarantee());
   // From librdkafka 2.1 on, a partition over those bounds is looked at again
   // after this, instead of up to a second later (before 2.1: FetchWaker).

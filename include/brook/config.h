@@ -51,7 +51,9 @@ class StreamsConfig {
   int64_t commit_interval_ms() const;  // 30000, or 100 under exactly_once_v2
   int num_stream_threads() const;
   int64_t task_timeout_ms() const;
-  int64_t max_task_idle_ms() const;  // 0; -1: never wait
+  int64_t shutdown_timeout_ms() const;    // 25000
+  std::string group_instance_id() const;  // empty: dynamic membership
+  int64_t max_task_idle_ms() const;       // 0; -1: never wait
   std::string state_dir() const;
   int64_t cache_max_bytes_buffering() const;
   int64_t rocksdb_memory_budget_bytes() const;

@@ -143,5 +143,42 @@ TEST_F(SingleBrokerFaults, ExactlyOnceSurvivesTheOnlyBrokerKilledAndRestarted) {
   });
 }
 
+// A worker stopped (SIGTERM) while Kafka does not answer cannot commit or
+// leave the group: it exits anyway once shutdown.timeout.ms has passed, saying
+// so, instead of hanging a container's stop. Nothing is lost by it: the
+// open transaction is aborted when the worker's tasks run again.
+TEST_F(SingleBrokerFaults, AStoppedWorkerThatCannotReachKafkaExitsAfterTheShutdownTimeout) {
+  std::atomic<bool> stop{false};
+  demo::GeneratorStats stats;
+  Status s =
+      demo::generate(testing::generator_options(*kafka_, purchases_, 3000, 33, 0), stop, &stats);
+  ASSERT_TRUE(s) << s.message();
+  // A commit interval longer than the test: the purchases are processed in a
+  // transaction that is still open when the worker is stopped.
+  testing::Worker worker(
+      {"--bootstrap-servers", kafka_->bootstrap_servers(), "--application-id", app_,
+       "--input-topic", purchases_, "--output-topic", totals_, "--state-dir", dir_ + "/w",
+       "--processing-guarantee", "exactly_once_v2", "--commit-interval-ms", "600000", "--property",
+       "shutdown.timeout.ms=4000", "--property", "log.level=debug"},
+      dir_ + "/worker.log");
+  for (int i = 0; i < 600 && !testing::log_shows_open_transaction(worker.log()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(testing::log_shows_open_transaction(worker.log())) << worker.log();
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // the purchases processed
+  cluster_->pause_broker(1);
+  auto stopped = std::chrono::steady_clock::now();
+  worker.signal(SIGTERM);
+  int rc = worker.wait(30000);
+  auto took = std::chrono::steady_clock::now() - stopped;
+  cluster_->resume_broker(1);
+  EXPECT_EQ(rc, 3) << worker.log();
+  EXPECT_GE(took, std::chrono::milliseconds(3900));
+  EXPECT_LT(took, std::chrono::seconds(10)) << "the stop overran shutdown.timeout.ms";
+  EXPECT_NE(worker.log().find("shutdown did not finish within shutdown.timeout.ms"),
+            std::string::npos)
+      << worker.log();
+}
+
 }  // namespace
 }  // namespace brook

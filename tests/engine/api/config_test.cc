@@ -32,6 +32,18 @@ TEST(StreamsConfig, AcceptsKafkaStreamsKeysAndLibrdkafkaPassThroughs) {
   EXPECT_EQ(c.client_properties(false)["linger.ms"], "5");
 }
 
+TEST(StreamsConfig, StaticMembershipAndShutdownKeys) {
+  StreamsConfig c = valid();
+  EXPECT_EQ(c.group_instance_id(), "");
+  EXPECT_EQ(c.shutdown_timeout_ms(), 25000);
+  c.set("group.instance.id", "worker-1.a_b").set("shutdown.timeout.ms", "5000");
+  ASSERT_TRUE(c.validate()) << c.validate().message();
+  EXPECT_EQ(c.group_instance_id(), "worker-1.a_b");
+  EXPECT_EQ(c.shutdown_timeout_ms(), 5000);
+  EXPECT_EQ(c.client_properties(true).count("group.instance.id"), 0u)
+      << "not every client of the process is a member: the stream threads set their own";
+}
+
 TEST(StreamsConfig, UsesKafkaStreamsDefaults) {
   StreamsConfig c = valid();
   EXPECT_EQ(c.commit_interval_ms(), 30000);
@@ -58,6 +70,11 @@ TEST(StreamsConfig, NamesTheKeyOfAnUnknownOrInvalidValue) {
   EXPECT_NE(message("compression.type", "bogus").find("'compression.type'"), std::string::npos);
   EXPECT_NE(message("group.id", "other").find("'group.id'"), std::string::npos);
   EXPECT_NE(message("num.standby.replicas", "1").find("'num.standby.replicas'"), std::string::npos);
+  EXPECT_NE(message("group.instance.id", "a b").find("'group.instance.id'"), std::string::npos);
+  EXPECT_NE(message("consumer.group.instance.id", "a").find("'consumer.group.instance.id'"),
+            std::string::npos)
+      << "each thread's id is brook's to set";
+  EXPECT_NE(message("shutdown.timeout.ms", "0").find("'shutdown.timeout.ms'"), std::string::npos);
   StreamsConfig missing{{"bootstrap.servers", "x:1"}};
   EXPECT_NE(missing.validate().message().find("'application.id'"), std::string::npos);
 }
