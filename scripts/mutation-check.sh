@@ -49,6 +49,7 @@ mutations=(
   "static-membership-not-set|engine/runtime/stream_thread.cc|    props[\"group.instance.id\"] = id + \"-\" + std::to_string(index_ + 1);||Workers.AWorkerRestartingWithItsGroupInstanceIdCausesNoRebalance|real"
   "stopped-worker-stays-in-group|engine/kafka/group_consumer.cc|  rd_kafka_consumer_close(rk_.get());|  rk_.release();|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
   "shutdown-never-times-out|engine/runtime/kafka_streams.cc|    std::_Exit(3);|    done_cv.wait(lock, [&] { return closed; });|SingleBrokerFaults.AStoppedWorkerThatCannotReachKafkaExitsAfterTheShutdownTimeout|cluster"
+  "revoked-tasks-closed-not-kept|engine/runtime/stream_thread.cc|  tasks_->suspend_all();|  tasks_->close_all(true);|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

@@ -277,8 +277,8 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   }
   assigned_once_ = true;
   bounded_idle_ = false;
-  log::info("{}: assigned {} partitions, {} tasks ({} restoring)", client_id_, partitions.size(),
-            tasks_->size(), tasks_->restoring_count());
+  log::info("{}: assigned {} partitions, {} tasks ({} kept, {} restoring)", client_id_,
+            partitions.size(), tasks_->size(), kept_, tasks_->restoring_count());
   if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
@@ -292,32 +292,54 @@ TopicPartitionOffsets StreamThread::committed_positions(
 
 void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
                                 const TopicPartitionOffsets& times, bool after_abort) {
-  for (auto& task : creator_->create(ids)) {
-    bool needs_restore = false;
-    Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
-    if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
+  auto inputs_of = [&](const TaskId& id) {
     TopicPartitionOffsets inputs;
     for (const auto& [tp, offset] : positions) {
-      if (tp.partition == task->id().partition &&
-          rt_.topic_subtopology.at(tp.topic) == task->id().subtopology) {
+      if (tp.partition == id.partition && rt_.topic_subtopology.at(tp.topic) == id.subtopology) {
         inputs[tp] = offset;
       }
     }
+    return inputs;
+  };
+  // Tasks suspended at the revocation that preceded this assignment resume
+  // where they were, unless another member committed their inputs meanwhile.
+  std::set<TaskId> fresh;
+  kept_ = 0;
+  for (const TaskId& id : ids) {
+    TopicPartitionOffsets inputs = inputs_of(id);
+    if (std::unique_ptr<StreamTask> task = tasks_->take_suspended(id, inputs)) {
+      tasks_->add(std::move(task), inputs, times, /*restoring=*/false);
+      ++kept_;
+    } else {
+      fresh.insert(id);
+    }
+  }
+  tasks_->close_suspended();
+  for (auto& task : creator_->create(fresh)) {
+    bool needs_restore = false;
+    Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
+    if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
+    TopicPartitionOffsets inputs = inputs_of(task->id());
     tasks_->add(std::move(task), inputs, times, needs_restore);
   }
 }
 
 void StreamThread::on_revoked() {
   if (!tasks_ || tasks_->empty()) return;
-  log::info("{}: partitions revoked; committing and closing {} tasks", client_id_, tasks_->size());
+  log::info("{}: partitions revoked; committing and suspending {} tasks", client_id_,
+            tasks_->size());
   state_ = State::kPartitionsAssigned;
   // Commit (under exactly-once: the transaction) before letting go: a
-  // transaction is never left open across a rebalance.
+  // transaction is never left open across a rebalance. Then keep the tasks
+  // (stores open, state as committed) for the assignment that follows: those
+  // assigned again resume as they were, without being closed or restored
+  // (after a failed commit they were closed dirty instead).
   commit_all(/*revoking=*/true, /*enforce_checkpoints=*/true);
-  tasks_->close_all(true);
+  tasks_->suspend_all();
 }
 
 void StreamThread::on_lost() {
+  if (tasks_) tasks_->close_suspended();  // other members may own them now
   if (!tasks_ || tasks_->empty()) return;
   // Another member may own these partitions already (our session expired):
   // committing their offsets, or a transaction holding their outputs, could

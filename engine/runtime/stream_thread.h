@@ -149,6 +149,7 @@ class StreamThread final : private GroupConsumer::Listener,
   std::atomic<bool> shutdown_{false};
   std::atomic<State> state_{State::kCreated};
   std::atomic<bool> bounded_idle_{false};
+  size_t kept_ = 0;  // tasks the last assignment took back from suspension
   mutable std::mutex error_mu_;
   std::string error_;
 };

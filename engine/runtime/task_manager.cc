@@ -245,6 +245,58 @@ void TaskManager::close_all(bool clean) {
   multi_input_.clear();
   restoring_ = 0;
   last_route_ = nullptr;
+  close_suspended();
+}
+
+void TaskManager::suspend_all() {
+  for (auto& [id, e] : tasks_) {
+    if (e->restoring) {
+      close(*e, true);
+      continue;
+    }
+    if (reader_) reader_->remove(*e->task);
+    Suspended s;
+    for (const auto& q : e->inputs.partitions()) s.committed[q->tp] = q->committed;
+    s.task = std::move(e->task);
+    suspended_[id] = std::move(s);
+  }
+  tasks_.clear();
+  routes_.clear();
+  multi_input_.clear();
+  restoring_ = 0;
+  last_route_ = nullptr;
+}
+
+std::unique_ptr<StreamTask> TaskManager::take_suspended(const TaskId& id,
+                                                        const TopicPartitionOffsets& positions) {
+  auto it = suspended_.find(id);
+  if (it == suspended_.end()) return nullptr;
+  Suspended s = std::move(it->second);
+  suspended_.erase(it);
+  bool current = true;
+  for (const auto& [tp, offset] : s.committed) {
+    auto p = positions.find(tp);
+    current = current && p != positions.end() && p->second == offset;
+  }
+  if (current) return std::move(s.task);
+  log::info("task {}: committed by another member since it was suspended; closing it",
+            s.task->task_id());
+  close_suspended_task(*s.task);
+  return nullptr;
+}
+
+void TaskManager::close_suspended() {
+  for (auto& [id, s] : suspended_) close_suspended_task(*s.task);
+  suspended_.clear();
+}
+
+void TaskManager::close_suspended_task(StreamTask& task) {
+  try {
+    task.close(true);
+  } catch (const std::exception& ex) {
+    log::warn("closing task {}: {}", task.task_id(), ex.what());
+    task.close(false);
+  }
 }
 
 std::set<TaskId> TaskManager::close_running(std::vector<TopicPartition>* inputs) {

@@ -25,24 +25,9 @@ namespace {
 using S = std::string;
 using testing::Worker;
 
-class ExactlyOnceOnRealKafka : public ::testing::Test {
+class ExactlyOnceOnRealKafka : public testing::RealKafkaSalesTest {
  protected:
-  void SetUp() override {
-    kafka_ = std::make_unique<testing::TestKafka>(testing::TestKafka::Kind::kReal);
-    app_ = kafka_->unique("eos");
-    purchases_ = kafka_->unique("purchases");
-    totals_ = kafka_->unique("totals");
-    dir_ = (std::filesystem::temp_directory_path() / kafka_->unique("brook-eos")).string();
-    std::filesystem::create_directories(dir_);
-    testing::create_sales_topics(*kafka_, purchases_, totals_, 4);
-  }
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "kept the workers' logs and state in " << dir_ << "\n";
-      return;
-    }
-    std::filesystem::remove_all(dir_);
-  }
+  ExactlyOnceOnRealKafka() : RealKafkaSalesTest("eos") {}
 
   StreamsConfig config(const S& state_dir) {
     StreamsConfig c = kafka_->bounded_config(app_, state_dir);
@@ -57,31 +42,15 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
     EXPECT_EQ(streams.run_until_signal(), 0) << streams.error();
     return streams.metrics();
   }
-  // brook-running-totals under exactly-once, unbounded, with its own state dir.
+  // brook-running-totals under exactly-once, unbounded, with its own state
+  // dir; `more` flags win over the fixture's.
   std::unique_ptr<Worker> worker(const S& state_dir, const S& log_name, std::vector<S> more = {}) {
-    std::vector<S> args{"--bootstrap-servers",
-                        kafka_->bootstrap_servers(),
-                        "--application-id",
-                        app_,
-                        "--input-topic",
-                        purchases_,
-                        "--output-topic",
-                        totals_,
-                        "--state-dir",
-                        state_dir,
-                        "--processing-guarantee",
-                        "exactly_once_v2",
-                        "--commit-interval-ms",
-                        "100",
-                        "--property",
-                        "consumer.session.timeout.ms=6000",
-                        "--property",
-                        "consumer.heartbeat.interval.ms=500"};
-    args.insert(args.end(), more.begin(), more.end());  // later flags win
-    return std::make_unique<Worker>(args, dir_ + "/" + log_name);
+    std::vector<S> args{"--input-topic", purchases_, "--output-topic", totals_};
+    args.insert(args.end(), more.begin(), more.end());
+    return app_worker(BROOK_RUNNING_TOTALS_BIN, state_dir, log_name, std::move(args));
   }
   // One of the demo apps (`binary`) under exactly-once, unbounded, with its
-  // own state dir, the fixture's application id and `args`.
+  // own state dir, the fixture's application id and `args` (later flags win).
   std::unique_ptr<Worker> app_worker(const char* binary, const S& state_dir, const S& log_name,
                                      std::vector<S> args) {
     std::vector<S> all{"--bootstrap-servers",
@@ -171,9 +140,6 @@ class ExactlyOnceOnRealKafka : public ::testing::Test {
     }
     return landed;
   }
-
-  std::unique_ptr<testing::TestKafka> kafka_;
-  S app_, purchases_, totals_, dir_;
 };
 
 // Workers killed with SIGKILL while input keeps flowing, each kill landing while

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -199,6 +201,24 @@ bool log_shows_open_transaction(const std::string& log) {
     if (is_open) return true;
   }
   return false;
+}
+
+void RealKafkaSalesTest::SetUp() {
+  kafka_ = std::make_unique<TestKafka>(TestKafka::Kind::kReal);
+  app_ = kafka_->unique(prefix_);
+  purchases_ = kafka_->unique("purchases");
+  totals_ = kafka_->unique("totals");
+  dir_ = (std::filesystem::temp_directory_path() / kafka_->unique("brook-" + prefix_)).string();
+  std::filesystem::create_directories(dir_);
+  create_sales_topics(*kafka_, purchases_, totals_, 4);
+}
+
+void RealKafkaSalesTest::TearDown() {
+  if (HasFailure()) {
+    std::cerr << "kept the workers' logs and state in " << dir_ << "\n";
+    return;
+  }
+  std::filesystem::remove_all(dir_);
 }
 
 }  // namespace brook::testing

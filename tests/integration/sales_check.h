@@ -6,9 +6,12 @@
 
 #include <sys/types.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -90,5 +93,22 @@ class Worker {
 // producers: whether any transaction was open (begun, not yet committed or
 // aborted) at the end of the log.
 bool log_shows_open_transaction(const std::string& log);
+
+// A test on a real broker (BROOK_TEST_BOOTSTRAP_SERVERS, or one started) with
+// sales topics of its own (purchases, the generator's others, totals; 4
+// partitions), an application id, and a directory for workers' state and
+// logs, kept when the test fails.
+class RealKafkaSalesTest : public ::testing::Test {
+ protected:
+  explicit RealKafkaSalesTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override;
+  void TearDown() override;
+
+  std::unique_ptr<TestKafka> kafka_;
+  std::string app_, purchases_, totals_, dir_;
+
+ private:
+  std::string prefix_;
+};
 
 }  // namespace brook::testing

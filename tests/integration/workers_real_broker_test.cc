@@ -44,38 +44,22 @@ Assignments assignments(const S& log) {
   return a;
 }
 
-class Workers : public ::testing::Test {
+class Workers : public testing::RealKafkaSalesTest {
  protected:
-  void SetUp() override {
-    kafka_ = std::make_unique<testing::TestKafka>(testing::TestKafka::Kind::kReal);
-    app_ = kafka_->unique("workers");
-    purchases_ = kafka_->unique("purchases");
-    totals_ = kafka_->unique("totals");
-    dir_ = (std::filesystem::temp_directory_path() / kafka_->unique("brook-workers")).string();
-    std::filesystem::create_directories(dir_);
-    testing::create_sales_topics(*kafka_, purchases_, totals_, 4);
-  }
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "kept the workers' logs and state in " << dir_ << "\n";
-      return;
-    }
-    std::filesystem::remove_all(dir_);
-  }
+  Workers() : RealKafkaSalesTest("workers") {}
 
   // brook-running-totals with no flag at all: everything from BROOK_*
   // variables, as a container's environment gives it.
   std::unique_ptr<Worker> env_worker(const S& name, std::vector<std::pair<S, S>> more = {}) {
-    std::vector<std::pair<S, S>> env{
-        {"BROOK_BOOTSTRAP_SERVERS", kafka_->bootstrap_servers()},
-        {"BROOK_APPLICATION_ID", app_},
-        {"BROOK_INPUT_TOPIC", purchases_},
-        {"BROOK_OUTPUT_TOPIC", totals_},
-        {"BROOK_STATE_DIR", dir_ + "/" + name},
-        {"BROOK_PROCESSING_GUARANTEE", "exactly_once_v2"},
-        {"BROOK_CONSUMER_SESSION_TIMEOUT_MS", "45000"},
-        {"BROOK_CONSUMER_HEARTBEAT_INTERVAL_MS", "500"},
-        {"BROOK_LOG_LEVEL", "debug"}};
+    std::vector<std::pair<S, S>> env{{"BROOK_BOOTSTRAP_SERVERS", kafka_->bootstrap_servers()},
+                                     {"BROOK_APPLICATION_ID", app_},
+                                     {"BROOK_INPUT_TOPIC", purchases_},
+                                     {"BROOK_OUTPUT_TOPIC", totals_},
+                                     {"BROOK_STATE_DIR", dir_ + "/" + name},
+                                     {"BROOK_PROCESSING_GUARANTEE", "exactly_once_v2"},
+                                     {"BROOK_CONSUMER_SESSION_TIMEOUT_MS", "45000"},
+                                     {"BROOK_CONSUMER_HEARTBEAT_INTERVAL_MS", "500"},
+                                     {"BROOK_LOG_LEVEL", "debug"}};
     env.insert(env.end(), more.begin(), more.end());
     return std::make_unique<Worker>(std::vector<S>{}, dir_ + "/" + name + ".log", [env] {
       for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
@@ -94,8 +78,8 @@ class Workers : public ::testing::Test {
   void generate(int64_t n, uint64_t seed) {
     std::atomic<bool> stop{false};
     demo::GeneratorStats stats;
-    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, 0), stop,
-                              &stats);
+    Status s =
+        demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, 0), stop, &stats);
     ASSERT_TRUE(s) << s.message();
   }
   // Stops `w` (SIGTERM), then drains what is left in a bounded run and checks
@@ -109,25 +93,40 @@ class Workers : public ::testing::Test {
     ASSERT_TRUE(streams.start());
     ASSERT_EQ(streams.run_until_signal(), 0) << streams.error();
     std::map<S, demo::RunningTotal> expected;
-    for (const auto& [seed, n] : seeds) testing::add_totals(&expected, testing::expected_totals(seed, n));
+    for (const auto& [seed, n] : seeds)
+      testing::add_totals(&expected, testing::expected_totals(seed, n));
     testing::TotalsSeen seen = testing::read_totals(*kafka_, totals_, /*read_committed=*/true);
     EXPECT_EQ(seen.not_growing, 0u) << "a committed total repeated or went back";
     testing::expect_totals_equal(expected, seen.latest);
   }
-
-  std::unique_ptr<testing::TestKafka> kafka_;
-  S app_, purchases_, totals_, dir_;
 };
+
+// The tasks a worker keeps through a rebalance, as its log's last assignment
+// says ("(N kept, ...").
+int kept(const S& log) {
+  static const std::regex kKept("\\((\\d+) kept,");
+  int n = -1;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), kKept); it != std::sregex_iterator();
+       ++it) {
+    n = std::stoi((*it)[1]);
+  }
+  return n;
+}
 
 // A worker set up by its environment only, sharing the tasks with another,
 // is stopped with SIGTERM: it exits cleanly at once, and the other takes all
 // 8 tasks long before the 45 s session timeout would have told the group.
+// Through both rebalances (the second worker joining, the first leaving), the
+// tasks that stay on a worker are kept as they are: not closed, not restored.
 TEST_F(Workers, ASigtermedWorkerLeavesTheGroupAtOnceAndItsTasksMoveWithoutLoss) {
   generate(3000, 41);
   auto a = env_worker("a");
   ASSERT_TRUE(wait_assigned(*a, 1, 8, std::chrono::seconds(30))) << a->log();
   auto b = env_worker("b");
   ASSERT_TRUE(wait_assigned(*b, 1, 4, std::chrono::seconds(60))) << b->log();
+  ASSERT_TRUE(wait_assigned(*a, 2, 4, std::chrono::seconds(30))) << a->log();
+  EXPECT_EQ(kept(a->log()), 4) << "the tasks that stayed were not kept:\n" << a->log();
+  size_t restores = count(b->log(), "restoring store");
   generate(2000, 42);
   auto stopped = std::chrono::steady_clock::now();
   a->signal(SIGTERM);
@@ -135,6 +134,10 @@ TEST_F(Workers, ASigtermedWorkerLeavesTheGroupAtOnceAndItsTasksMoveWithoutLoss) 
   EXPECT_TRUE(wait_assigned(*b, 2, 8, std::chrono::seconds(20))) << b->log();
   EXPECT_LT(std::chrono::steady_clock::now() - stopped, std::chrono::seconds(25))
       << "the group waited for the session timeout";
+  EXPECT_EQ(kept(b->log()), 4) << b->log();
+  // Only the 2 aggregation tasks that came from the other worker restore
+  // (their stores are new here); the kept ones do not.
+  EXPECT_LE(count(b->log(), "restoring store") - restores, 2u) << b->log();
   generate(1000, 43);
   stop_and_check(*b, {{41, 3000}, {42, 2000}, {43, 1000}});
 }
