@@ -34,6 +34,14 @@ bool is_brook_key(const std::string& key) {
   return false;
 }
 
+// Whether `name` uses only the characters Kafka allows in group and topic
+// names: letters, digits, '.', '_', '-'.
+bool kafka_name(const std::string& name) {
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
 // Keys brook sets itself on the clients; a user value would break the runtime.
 bool is_reserved_client_key(const std::string& key) {
   static const char* kReserved[] = {"group.id",         "enable.auto.commit",
@@ -154,11 +162,9 @@ int64_t StreamsConfig::get_int(const std::string& key, int64_t fallback) const {
 Status StreamsConfig::validate() const {
   auto app = get("application.id");
   if (!app || app->empty()) return Status::error("missing required config key 'application.id'");
-  for (char c : *app) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      return Status::error("invalid value for 'application.id': '" + *app +
-                           "' (use letters, digits, '.', '_', '-')");
-    }
+  if (!kafka_name(*app)) {
+    return Status::error("invalid value for 'application.id': '" + *app +
+                         "' (use letters, digits, '.', '_', '-')");
   }
   auto bs = get("bootstrap.servers");
   if (!bs || bs->empty()) return Status::error("missing required config key 'bootstrap.servers'");
@@ -188,12 +194,7 @@ Status StreamsConfig::validate() const {
                              "' (expected a positive integer)");
       }
     } else if (key == "group.instance.id") {
-      bool ok = !value.empty() && value.size() <= 200;
-      for (char c : value) {
-        ok =
-            ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-');
-      }
-      if (!ok) {
+      if (value.empty() || value.size() > 200 || !kafka_name(value)) {
         return Status::error("invalid value for 'group.instance.id': '" + value +
                              "' (use up to 200 letters, digits, '.', '_', '-')");
       }

@@ -263,7 +263,7 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
     for (const auto& [tp, offset] : positions) where += fmt::format(" {}@{}", tp.str(), offset);
     log::debug("{}: assigned at{}", client_id_, where);
   }
-  create_tasks(ids, positions, times, /*after_abort=*/false);
+  size_t kept = create_tasks(ids, positions, times, /*after_abort=*/false);
   // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
   // input paused until it runs), at the positions looked up above: the
   // consumer need not ask again. Partitions of tasks still restoring stay paused.
@@ -278,7 +278,7 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   assigned_once_ = true;
   bounded_idle_ = false;
   log::info("{}: assigned {} partitions, {} tasks ({} kept, {} restoring)", client_id_,
-            partitions.size(), tasks_->size(), kept_, tasks_->restoring_count());
+            partitions.size(), tasks_->size(), kept, tasks_->restoring_count());
   if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
@@ -290,8 +290,9 @@ TopicPartitionOffsets StreamThread::committed_positions(
   return positions;
 }
 
-void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
-                                const TopicPartitionOffsets& times, bool after_abort) {
+size_t StreamThread::create_tasks(const std::set<TaskId>& ids,
+                                  const TopicPartitionOffsets& positions,
+                                  const TopicPartitionOffsets& times, bool after_abort) {
   auto inputs_of = [&](const TaskId& id) {
     TopicPartitionOffsets inputs;
     for (const auto& [tp, offset] : positions) {
@@ -304,12 +305,12 @@ void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitio
   // Tasks suspended at the revocation that preceded this assignment resume
   // where they were, unless another member committed their inputs meanwhile.
   std::set<TaskId> fresh;
-  kept_ = 0;
+  size_t kept = 0;
   for (const TaskId& id : ids) {
     TopicPartitionOffsets inputs = inputs_of(id);
     if (std::unique_ptr<StreamTask> task = tasks_->take_suspended(id, inputs)) {
       tasks_->add(std::move(task), inputs, times, /*restoring=*/false);
-      ++kept_;
+      ++kept;
     } else {
       fresh.insert(id);
     }
@@ -322,6 +323,7 @@ void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitio
     TopicPartitionOffsets inputs = inputs_of(task->id());
     tasks_->add(std::move(task), inputs, times, needs_restore);
   }
+  return kept;
 }
 
 void StreamThread::on_revoked() {

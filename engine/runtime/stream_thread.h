@@ -78,10 +78,11 @@ class StreamThread final : private GroupConsumer::Listener,
   void on_lost() override;
   void on_rebalance_failed(const std::string& message) override { fail(message); }
 
-  // Creates, opens and adds (restoring or running) the tasks `ids`, their
-  // inputs at `positions`.
-  void create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
-                    const TopicPartitionOffsets& times, bool after_abort);
+  // Adds the tasks `ids`, their inputs at `positions`: those suspended at the
+  // last revocation taken back if still current, the others created and
+  // opened (restoring or running). Returns how many were taken back.
+  size_t create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
+                      const TopicPartitionOffsets& times, bool after_abort);
   // The group's committed positions of `partitions`, and in `times` the
   // partition times committed with them.
   TopicPartitionOffsets committed_positions(const std::vector<TopicPartition>& partitions,
@@ -149,7 +150,6 @@ class StreamThread final : private GroupConsumer::Listener,
   std::atomic<bool> shutdown_{false};
   std::atomic<State> state_{State::kCreated};
   std::atomic<bool> bounded_idle_{false};
-  size_t kept_ = 0;  // tasks the last assignment took back from suspension
   mutable std::mutex error_mu_;
   std::string error_;
 };

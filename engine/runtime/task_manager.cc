@@ -226,12 +226,7 @@ bool TaskManager::commit(Committer& committer, bool enforce_checkpoints) {
 
 void TaskManager::close(Entry& e, bool clean) {
   if (reader_) reader_->remove(*e.task);
-  try {
-    e.task->close(clean);
-  } catch (const std::exception& ex) {
-    log::warn("closing task {}: {}", e.task->task_id(), ex.what());
-    e.task->close(false);
-  }
+  close_task(*e.task, clean);
   for (const auto& q : e.inputs.partitions()) routes_.erase(q->tp);
   multi_input_.erase(std::remove(multi_input_.begin(), multi_input_.end(), &e), multi_input_.end());
   if (e.restoring) --restoring_;
@@ -240,12 +235,16 @@ void TaskManager::close(Entry& e, bool clean) {
 
 void TaskManager::close_all(bool clean) {
   for (auto& [id, e] : tasks_) close(*e, clean);
+  forget_running();
+  close_suspended();
+}
+
+void TaskManager::forget_running() {
   tasks_.clear();
   routes_.clear();
   multi_input_.clear();
   restoring_ = 0;
   last_route_ = nullptr;
-  close_suspended();
 }
 
 void TaskManager::suspend_all() {
@@ -260,11 +259,7 @@ void TaskManager::suspend_all() {
     s.task = std::move(e->task);
     suspended_[id] = std::move(s);
   }
-  tasks_.clear();
-  routes_.clear();
-  multi_input_.clear();
-  restoring_ = 0;
-  last_route_ = nullptr;
+  forget_running();
 }
 
 std::unique_ptr<StreamTask> TaskManager::take_suspended(const TaskId& id,
@@ -281,18 +276,18 @@ std::unique_ptr<StreamTask> TaskManager::take_suspended(const TaskId& id,
   if (current) return std::move(s.task);
   log::info("task {}: committed by another member since it was suspended; closing it",
             s.task->task_id());
-  close_suspended_task(*s.task);
+  close_task(*s.task, true);
   return nullptr;
 }
 
 void TaskManager::close_suspended() {
-  for (auto& [id, s] : suspended_) close_suspended_task(*s.task);
+  for (auto& [id, s] : suspended_) close_task(*s.task, true);
   suspended_.clear();
 }
 
-void TaskManager::close_suspended_task(StreamTask& task) {
+void TaskManager::close_task(StreamTask& task, bool clean) {
   try {
-    task.close(true);
+    task.close(clean);
   } catch (const std::exception& ex) {
     log::warn("closing task {}: {}", task.task_id(), ex.what());
     task.close(false);

@@ -168,7 +168,10 @@ class TaskManager {
   // The input positions to commit, and their partition times in `times`.
   TopicPartitionOffsets advanced_offsets(bool in_transaction, TopicPartitionOffsets* times) const;
   void close(Entry& e, bool clean);
-  static void close_suspended_task(StreamTask& task);
+  // Closes `task`; a clean close that fails is logged and made dirty.
+  static void close_task(StreamTask& task, bool clean);
+  // Drops the running tasks' entries and routes (closed or suspended).
+  void forget_running();
   void set_paused(Entry& e, bool paused);
 
   int64_t max_idle_ms_;
