@@ -27,6 +27,7 @@
 #include <unordered_map>
 
 #include "apps/common/cli.h"
+#include "bench/key_counts.h"
 #include "brook/brook.h"
 #include "brook/testing/embedded_kafka.h"
 #include "engine/kafka/internal_topics.h"
@@ -35,23 +36,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void check(const brook::Status& s) {
-  if (!s) {
-    std::cerr << "brook-bench-recovery: " << s.message() << "\n";
-    std::exit(1);
-  }
-}
-
-brook::Topology counting(const std::string& input, const std::string& output) {
-  brook::StreamsBuilder b;
-  b.stream<std::string, std::string>(input)
-      .group_by_key()
-      .count(brook::Materialized::as("counts"))
-      .to_stream()
-      .to(output);
-  return b.build();
-}
+using namespace brook::bench;
 
 struct Setup {
   std::string bootstrap, state_dir, input, output, app;
@@ -77,41 +62,6 @@ int worker(const Setup& x) {
     std::fflush(stdout);
     if (streams.state() == brook::KafkaStreams::State::kError) return 1;
   }
-}
-
-brook::kafka::Handle producer(const std::string& bootstrap) {
-  brook::kafka::Conf conf;
-  check(brook::kafka::make_conf({{"bootstrap.servers", bootstrap},
-                                 {"linger.ms", "20"},
-                                 {"partitioner", "murmur2_random"},
-                                 {"compression.type", "lz4"}},
-                                &conf));
-  brook::kafka::Handle rk;
-  check(brook::kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf), &rk));
-  return rk;
-}
-
-std::string key_of(int64_t i) {
-  char key[32];
-  int n = std::snprintf(key, sizeof key, "key-%08lld", static_cast<long long>(i));
-  return std::string(key, n);
-}
-
-// Keys from % modulo .. to % modulo, each with value "1".
-void produce_keys(const std::string& bootstrap, const std::string& topic, int64_t from, int64_t to,
-                  int64_t modulo) {
-  brook::kafka::Handle rk = producer(bootstrap);
-  for (int64_t i = from; i < to; ++i) {
-    std::string key = key_of(i % modulo);
-    while (rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                             RD_KAFKA_V_KEY(key.data(), key.size()),
-                             RD_KAFKA_V_VALUE(const_cast<char*>("1"), 1),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      rd_kafka_poll(rk.get(), 10);
-    }
-  }
-  if (rd_kafka_flush(rk.get(), 120000)) check(brook::Status::error("producing keys timed out"));
 }
 
 // The latest committed count of every key in `topic`.

@@ -50,6 +50,9 @@ mutations=(
   "stopped-worker-stays-in-group|engine/kafka/group_consumer.cc|  rd_kafka_consumer_close(rk_.get());|  rk_.release();|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
   "shutdown-never-times-out|engine/runtime/kafka_streams.cc|    std::_Exit(3);|    done_cv.wait(lock, [&] { return closed; });|SingleBrokerFaults.AStoppedWorkerThatCannotReachKafkaExitsAfterTheShutdownTimeout|cluster"
   "revoked-tasks-closed-not-kept|engine/runtime/stream_thread.cc|  tasks_->suspend_all();|  tasks_->close_all(true);|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
+  "standbys-not-placed|engine/runtime/standby_placement.cc|      if (next->member_id == self) out.insert(task);|      if (false) out.insert(task);|Workers.WithAStandby|real"
+  "standby-state-not-committed|engine/runtime/stream_task.h|    state_.commit_stores();\n    state_.write_checkpoint(enforce_checkpoint);\n  }|  }|Workers.WithAStandby|real"
+  "revocation-ignored|engine/runtime/stream_thread.cc|  close_standbys();\n  if (!tasks_|  if (tasks_) return;\n  if (!tasks_|WorkersUnderGuarantee|real"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

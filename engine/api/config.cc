@@ -82,7 +82,8 @@ const std::vector<StreamsConfig::KeyInfo>& StreamsConfig::known_keys() {
       {"state.dir", "/tmp/brook", "root of local state"},
       {"cache.max.bytes.buffering", "10485760",
        "record cache for all stores of the process, divided among threads; 0 disables"},
-      {"num.standby.replicas", "0", "standby replicas (only 0 is supported)"},
+      {"num.standby.replicas", "0",
+       "warm copies of each task's stores kept by other workers (tailing its changelog)"},
       {"default.timestamp.extractor", "record",
        "record (the Kafka record's timestamp) | wall_clock"},
       {"default.deserialization.exception.handler", "log_and_continue",
@@ -183,10 +184,6 @@ Status StreamsConfig::validate() const {
         return Status::error("invalid value for '" + key + "': '" + value +
                              "' (expected a non-negative integer)");
       }
-      if (key == "num.standby.replicas" && x != 0) {
-        return Status::error("invalid value for 'num.standby.replicas': '" + value +
-                             "' (standby replicas are not supported yet; use 0)");
-      }
     } else if (key == "shutdown.timeout.ms") {
       int64_t x;
       if (!parse_int(value, &x) || x < 1) {
@@ -278,6 +275,9 @@ std::string StreamsConfig::group_instance_id() const {
   return get("group.instance.id").value_or("");
 }
 int64_t StreamsConfig::max_task_idle_ms() const { return get_int("max.task.idle.ms", 0); }
+int StreamsConfig::num_standby_replicas() const {
+  return static_cast<int>(get_int("num.standby.replicas", 0));
+}
 int StreamsConfig::num_stream_threads() const {
   return static_cast<int>(get_int("num.stream.threads", 1));
 }

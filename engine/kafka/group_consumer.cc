@@ -65,6 +65,7 @@ Status GroupConsumer::create(const std::map<std::string, std::string>& propertie
   auto id = properties.find("client.id");
   std::unique_ptr<GroupConsumer> c(
       new GroupConsumer(id == properties.end() ? "consumer" : id->second, listener));
+  if (auto g = properties.find("group.id"); g != properties.end()) c->group_id_ = g->second;
   rd_kafka_conf_set_rebalance_cb(conf.get(), &GroupConsumer::rebalance_cb);
   rd_kafka_conf_set_opaque(conf.get(), c.get());
   s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &c->rk_);
@@ -77,6 +78,66 @@ Status GroupConsumer::create(const std::map<std::string, std::string>& propertie
 }
 
 GroupConsumer::~GroupConsumer() { close(); }
+
+std::string GroupConsumer::member_id() const {
+  char* id = rd_kafka_memberid(rk_.get());
+  std::string out = id ? id : "";
+  if (id) rd_kafka_mem_free(rk_.get(), id);
+  return out;
+}
+
+Status GroupConsumer::describe_group(std::chrono::milliseconds timeout,
+                                     std::vector<GroupMemberInfo>* members, bool* stable) {
+  members->clear();
+  *stable = false;
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(
+      rd_kafka_queue_new(rk_.get()), rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_AdminOptions_t, void (*)(rd_kafka_AdminOptions_t*)> options(
+      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS),
+      rd_kafka_AdminOptions_destroy);
+  char errstr[256];
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), static_cast<int>(timeout.count()),
+                                            errstr, sizeof errstr);
+  const char* groups[] = {group_id_.c_str()};
+  rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, options.get(), queue.get());
+  std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> ev(
+      rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000),
+      rd_kafka_event_destroy);
+  if (!ev) return Status::error("describing group " + group_id_ + ": timed out");
+  if (rd_kafka_event_error(ev.get())) {
+    return Status::error("describing group " + group_id_ + ": " +
+                         rd_kafka_event_error_string(ev.get()));
+  }
+  const rd_kafka_DescribeConsumerGroups_result_t* result =
+      rd_kafka_event_DescribeConsumerGroups_result(ev.get());
+  size_t n = 0;
+  const rd_kafka_ConsumerGroupDescription_t** descs =
+      result ? rd_kafka_DescribeConsumerGroups_result_groups(result, &n) : nullptr;
+  if (n != 1) return Status::error("describing group " + group_id_ + ": no description");
+  const rd_kafka_ConsumerGroupDescription_t* d = descs[0];
+  if (const rd_kafka_error_t* e = rd_kafka_ConsumerGroupDescription_error(d)) {
+    return Status::error("describing group " + group_id_ + ": " + rd_kafka_error_string(e));
+  }
+  if (rd_kafka_ConsumerGroupDescription_state(d) != RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
+    return Status::ok();
+  }
+  *stable = true;
+  for (size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(d); ++i) {
+    const rd_kafka_MemberDescription_t* m = rd_kafka_ConsumerGroupDescription_member(d, i);
+    GroupMemberInfo info;
+    info.member_id = rd_kafka_MemberDescription_consumer_id(m);
+    const char* instance = rd_kafka_MemberDescription_group_instance_id(m);
+    info.instance_id = instance ? instance : "";
+    info.client_id = rd_kafka_MemberDescription_client_id(m);
+    const rd_kafka_topic_partition_list_t* parts =
+        rd_kafka_MemberAssignment_partitions(rd_kafka_MemberDescription_assignment(m));
+    for (int j = 0; parts && j < parts->cnt; ++j) {
+      info.partitions.push_back({parts->elems[j].topic, parts->elems[j].partition});
+    }
+    members->push_back(std::move(info));
+  }
+  return Status::ok();
+}
 
 void GroupConsumer::close() {
   if (closed_ || !rk_) return;

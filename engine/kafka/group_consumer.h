@@ -20,6 +20,14 @@
 
 namespace brook {
 
+// A member of the group as the coordinator describes it.
+struct GroupMemberInfo {
+  std::string member_id;
+  std::string instance_id;  // group.instance.id; empty for a dynamic member
+  std::string client_id;
+  std::vector<TopicPartition> partitions;  // its current assignment
+};
+
 class GroupConsumer {
  public:
   // Rebalance events, called from within poll(). A listener that throws fails
@@ -69,6 +77,12 @@ class GroupConsumer {
   // Commits the offsets (synchronously), with the partition times in `times`
   // (when given) in their metadata.
   Status commit(const TopicPartitionOffsets& offsets, const TopicPartitionOffsets* times = nullptr);
+  // The group's members and their assignments, asked of the coordinator.
+  // `*stable` is false (and `members` empty) while a rebalance is under way.
+  Status describe_group(std::chrono::milliseconds timeout, std::vector<GroupMemberInfo>* members,
+                        bool* stable);
+  // This member's id in the group (empty before it joined).
+  std::string member_id() const;
   // Leaves the group (the listener's on_revoked runs if partitions are held).
   void close();
 
@@ -79,6 +93,7 @@ class GroupConsumer {
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
   std::string name_;  // client.id, for the log
+  std::string group_id_;
   kafka::Handle rk_;
   Listener& listener_;
   rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue

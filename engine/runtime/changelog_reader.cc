@@ -1,5 +1,7 @@
 #include "engine/runtime/changelog_reader.h"
 
+#include <algorithm>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -38,7 +40,9 @@ Status ChangelogReader::create(const StreamsConfig& config, const std::string& c
 
 Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restore) {
   *needs_restore = false;
-  auto checkpoint = task.checkpointed_offsets();
+  MetricTags tags{{"task-id", task.task_id()}};
+  Gauge& applied = metrics_.registry.gauge("restore-total", tags);
+  Gauge& remaining = metrics_.registry.gauge("restore-remaining-records-total", tags);
   for (const StreamTask::Changelog& c : task.changelogs()) {
     int64_t low = 0, high = 0;
     Status s = kafka::watermarks(rk_.get(), c.topic, c.partition, &low, &high, timeout_ms_);
@@ -60,21 +64,7 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
         high = end;
       }
     }
-    auto it = checkpoint.find({c.topic, c.partition});
-    int64_t start = low;
-    if (it != checkpoint.end()) {
-      start = it->second;
-      if (start > high || start < low) {
-        // The changelog does not hold what the checkpoint says (topic recreated
-        // or truncated): the local store cannot be trusted.
-        log::warn(
-            "task {}: checkpoint of store {} is at offset {} but changelog {}-{} holds "
-            "[{}, {}); wiping the store and restoring from scratch",
-            task.task_id(), c.store, start, c.topic, c.partition, low, high);
-        task.wipe_store(c.store);
-        start = low;
-      }
-    }
+    int64_t start = start_offset(task, c, low, high);
     // The embedded Kafka writes no transaction markers, so a read_committed
     // restoration would apply an aborted transaction's changelog records. After
     // an abort the transactional stores hold exactly their last commit, and on
@@ -89,8 +79,12 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
     log::info("task {}: restoring store {} from {}-{} offsets [{}, {}) ({} records)",
               task.task_id(), c.store, c.topic, c.partition, start, high, high - start);
     metrics_.restore_remaining_records.fetch_add(high - start);
-    entries_[{c.topic, c.partition}] = Entry{
-        &task, c.store, c.topic, c.partition, start, high, start, std::chrono::steady_clock::now()};
+    remaining.add(high - start);
+    Entry e{&task, c.store, c.topic, c.partition,
+            start, high,    start,   std::chrono::steady_clock::now()};
+    e.applied = &applied;
+    e.remaining = &remaining;
+    entries_[{c.topic, c.partition}] = e;
     *needs_restore = true;
   }
   if (!*needs_restore) return Status::ok();
@@ -98,6 +92,58 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
   // after the other, and take one assign() together.
   added_since_assign_ = assignment_stale_ = true;
   return Status::ok();
+}
+
+int64_t ChangelogReader::start_offset(StreamTask& task, const StreamTask::Changelog& c, int64_t low,
+                                      int64_t high) {
+  auto it = task.checkpointed_offsets().find({c.topic, c.partition});
+  if (it == task.checkpointed_offsets().end()) return low;
+  int64_t start = it->second;
+  if (start <= high && start >= low) return start;
+  // The changelog does not hold what the checkpoint says (topic recreated or
+  // truncated): the local store cannot be trusted.
+  log::warn(
+      "task {}: checkpoint of store {} is at offset {} but changelog {}-{} holds "
+      "[{}, {}); wiping the store and restoring from scratch",
+      task.task_id(), c.store, start, c.topic, c.partition, low, high);
+  task.wipe_store(c.store);
+  return low;
+}
+
+Status ChangelogReader::add_standby(StreamTask& task) {
+  Gauge& applied = metrics_.registry.gauge("update-total", {{"task-id", task.task_id()}});
+  for (const StreamTask::Changelog& c : task.changelogs()) {
+    int64_t low = 0, high = 0;
+    Status s = kafka::watermarks(rk_.get(), c.topic, c.partition, &low, &high, timeout_ms_);
+    // A checkpoint may be past the last stable offset (an open transaction).
+    if (s && read_committed_) s = log_end(c.topic, c.partition, &high);
+    if (!s) return s;
+    int64_t start = start_offset(task, c, low, high);
+    task.set_changelog_offset(c.topic, c.partition, start);
+    log::info("task {}: standby of store {} from {}-{} offset {} ({} records behind)",
+              task.task_id(), c.store, c.topic, c.partition, start, high - start);
+    Entry e{&task,   c.store,
+            c.topic, c.partition,
+            start,   std::numeric_limits<int64_t>::max(),
+            start,   std::chrono::steady_clock::now()};
+    e.standby = true;
+    e.applied = &applied;
+    entries_[{c.topic, c.partition}] = e;
+    added_since_assign_ = assignment_stale_ = true;
+  }
+  return Status::ok();
+}
+
+void ChangelogReader::commit_standbys(bool enforce_checkpoints) {
+  for (StreamTask* t : standbys_applied_) t->commit_standby(enforce_checkpoints);
+  standbys_applied_.clear();
+}
+
+void ChangelogReader::set_remaining(Entry& e, int64_t remaining) {
+  if (e.standby) return;
+  int64_t delta = std::max<int64_t>(0, remaining) - std::max<int64_t>(0, e.end - e.next);
+  metrics_.restore_remaining_records.fetch_add(delta);
+  e.remaining->add(delta);
 }
 
 Status ChangelogReader::log_end(const std::string& topic, int32_t partition, int64_t* end) {
@@ -119,13 +165,14 @@ void ChangelogReader::remove(StreamTask& task) {
   bool changed = false;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.task == &task) {
-      metrics_.restore_remaining_records.fetch_sub(it->second.end - it->second.next);
+      set_remaining(it->second, 0);
       it = entries_.erase(it);
       changed = true;
     } else {
       ++it;
     }
   }
+  standbys_applied_.erase(&task);
   if (changed) reassign();
 }
 
@@ -167,7 +214,7 @@ void ChangelogReader::finish(std::map<Key, Entry>::iterator it, std::vector<Stre
                 .count();
   log::info("task {}: restored store {} from {}-{}: {} records in {} ms", e.task->task_id(),
             e.store, e.topic, e.partition, e.next - e.start, ms);
-  metrics_.restore_remaining_records.fetch_sub(std::max<int64_t>(0, e.end - e.next));
+  set_remaining(e, 0);
   e.task->set_changelog_offset(e.topic, e.partition, std::max(e.next, e.end));
   StreamTask* task = e.task;
   touched->insert(task);  // its offset moved: commit at the end of the slice
@@ -183,30 +230,52 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
   if (entries_.empty()) return Status::ok();
   Status applied = apply_assignment();
   if (!applied) return applied;
+  auto any_active = [this] {
+    return std::any_of(entries_.begin(), entries_.end(),
+                       [](const auto& kv) { return !kv.second.standby; });
+  };
+  bool active = any_active();
+  const bool restoring = active;  // active tasks restored in this slice
   if (added_since_assign_) {
     // The consumer still fetches by the old assignment, which may read a
     // re-added partition from elsewhere than its entry: wait for the new one.
     // (Removals alone need no wait: records of removed partitions are ignored.)
-    std::this_thread::sleep_for(std::min(budget, std::chrono::milliseconds(10)));
+    if (active) std::this_thread::sleep_for(std::min(budget, std::chrono::milliseconds(10)));
     return Status::ok();
   }
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + budget;
   bool changed = false;
   std::set<StreamTask*> touched;
-  while (!entries_.empty() && std::chrono::steady_clock::now() < deadline) {
-    kafka::Message msg(rd_kafka_consumer_poll(rk_.get(), 50));
-    if (!msg) continue;
+  while (!entries_.empty()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    // Standbys alone never hold up the stream thread's processing.
+    int wait_ms =
+        active ? static_cast<int>(std::min<int64_t>(
+                     50,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()))
+               : 0;
+    kafka::Message msg(rd_kafka_consumer_poll(rk_.get(), wait_ms));
+    if (!msg) {
+      if (active) continue;
+      break;
+    }
     auto it = entries_.find({rd_kafka_topic_name(msg->rkt), msg->partition});
     if (it == entries_.end()) continue;
     Entry& e = it->second;
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       // The end of what is stable: done once that reaches the entry's end
       // (an open transaction may hold it below until it ends).
-      e.next = std::max(e.next, msg->offset);
+      if (msg->offset > e.next) {
+        set_remaining(e, e.end - msg->offset);
+        e.next = msg->offset;
+        e.restored = true;
+      }
       if (e.next >= e.end) {
         finish(it, finished, &touched);
         changed = true;
+        active = any_active();
       }
       continue;
     }
@@ -222,30 +291,36 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
     } else {
       e.task->restore(e.store, key, nullptr);
     }
-    metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
-    metrics_.restore_remaining_records.fetch_sub(1, std::memory_order_relaxed);
+    e.applied->add(1);
+    if (!e.standby) {
+      metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
+      set_remaining(e, e.end - (msg->offset + 1));
+    }
     e.next = msg->offset + 1;
     e.restored = true;
     if (e.next >= e.end) {
       finish(it, finished, &touched);
       changed = true;
+      active = any_active();
     }
   }
   // Make what this slice restored durable with the offset it reached, so a crash
-  // during a long restoration resumes where it was.
+  // during a long restoration resumes where it was (standbys: at their commit).
   for (auto& [k, e] : entries_) {
     if (!e.restored) continue;
     e.restored = false;
     e.task->set_changelog_offset(e.topic, e.partition, e.next);
-    touched.insert(e.task);
+    (e.standby ? standbys_applied_ : touched).insert(e.task);
   }
   for (StreamTask* t : touched) t->commit_stores();
   auto now = std::chrono::steady_clock::now();
+  if (!restoring) return changed ? reassign() : Status::ok();
   metrics_.restore_time_ms_total.fetch_add(
       std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count());
-  if (!entries_.empty() && now - last_progress_log_ > std::chrono::seconds(5)) {
+  if (now - last_progress_log_ > std::chrono::seconds(5)) {
     last_progress_log_ = now;
     for (const auto& [k, e] : entries_) {
+      if (e.standby) continue;
       log::info("task {}: restoring store {}: {} of {} records", e.task->task_id(), e.store,
                 e.next - e.start, e.end - e.start);
     }

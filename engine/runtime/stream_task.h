@@ -97,6 +97,12 @@ class StreamTask final : public TaskContext {
   // (`transactional`, exactly-once).
   void post_commit(bool enforce_checkpoints, bool transactional);
   void commit_stores() { state_.commit_stores(); }
+  // A standby's commit: what restore() applied becomes durable with the
+  // changelog offsets set (staged writes applied, or a checkpoint written).
+  void commit_standby(bool enforce_checkpoint) {
+    state_.commit_stores();
+    state_.write_checkpoint(enforce_checkpoint);
+  }
   bool transactional(const std::string& store) const { return state_.transactional(store); }
   // Flushes (if clean) and closes nodes and stores.
   void close(bool clean);

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "engine/common/log.h"
+#include "engine/runtime/standby_placement.h"
 
 namespace brook {
 namespace {
@@ -130,6 +131,7 @@ void StreamThread::run() {
   last_commit_ = std::chrono::steady_clock::now();
   try {
     while (!shutdown_.load() && state_.load() != State::kError) loop_once();
+    close_standbys();
     if (state_.load() != State::kError) {
       state_ = State::kPendingShutdown;
       commit_all(/*revoking=*/false, /*enforce_checkpoints=*/true);
@@ -183,14 +185,16 @@ void StreamThread::loop_once() {
       if (state_.load() == State::kError) return;
     }
   }
-  if (restoring) {
-    restore_tasks();
+  if (restoring || !standbys_.empty()) {
+    // Standbys alone take what has arrived, a little at a time.
+    restore_tasks(std::chrono::milliseconds(restoring ? 200 : 20));
     if (state_.load() == State::kError) return;
   } else if (Status s = reader_->tick(); !s) {
     fail(s.message());
     return;
   }
   auto now = std::chrono::steady_clock::now();
+  if (placement_due_ && now >= *placement_due_) place_standbys();
   int64_t now_ms = wall_clock_ms(now);
   if (tasks_->process(now_ms) && bounded_idle_.load(std::memory_order_relaxed)) {
     bounded_idle_ = false;
@@ -231,9 +235,9 @@ void StreamThread::route(kafka::Message msg) {
   }
 }
 
-void StreamThread::restore_tasks() {
+void StreamThread::restore_tasks(std::chrono::milliseconds budget) {
   std::vector<StreamTask*> finished;
-  Status s = reader_->restore(std::chrono::milliseconds(200), &finished);
+  Status s = reader_->restore(budget, &finished);
   if (!s) {
     fail(s.message());
     return;
@@ -247,6 +251,7 @@ void StreamThread::restore_tasks() {
 
 void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   rt_.metrics->rebalance_total.fetch_add(1);
+  close_standbys();
   state_ = State::kPartitionsAssigned;
   std::set<TaskId> ids;
   std::vector<TopicPartition> inputs;
@@ -277,8 +282,11 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   }
   assigned_once_ = true;
   bounded_idle_ = false;
-  log::info("{}: assigned {} partitions, {} tasks ({} kept, {} restoring)", client_id_,
-            partitions.size(), tasks_->size(), kept, tasks_->restoring_count());
+  if (rt_.config.num_standby_replicas() > 0) placement_due_ = std::chrono::steady_clock::now();
+  std::string task_ids;
+  for (const TaskId& id : ids) task_ids += (task_ids.empty() ? "" : " ") + id.str();
+  log::info("{}: assigned {} partitions, {} tasks ({} kept, {} restoring): [{}]", client_id_,
+            partitions.size(), tasks_->size(), kept, tasks_->restoring_count(), task_ids);
   if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
@@ -327,6 +335,7 @@ size_t StreamThread::create_tasks(const std::set<TaskId>& ids,
 }
 
 void StreamThread::on_revoked() {
+  close_standbys();
   if (!tasks_ || tasks_->empty()) return;
   log::info("{}: partitions revoked; committing and suspending {} tasks", client_id_,
             tasks_->size());
@@ -341,6 +350,7 @@ void StreamThread::on_revoked() {
 }
 
 void StreamThread::on_lost() {
+  close_standbys();
   if (tasks_) tasks_->close_suspended();  // other members may own them now
   if (!tasks_ || tasks_->empty()) return;
   // Another member may own these partitions already (our session expired):
@@ -362,6 +372,65 @@ void StreamThread::on_lost() {
     }
   }
   tasks_->close_all(false);
+}
+
+void StreamThread::place_standbys() {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<GroupMemberInfo> members;
+  bool stable = false;
+  Status s = consumer_->describe_group(std::chrono::milliseconds(5000), &members, &stable);
+  if (!s) {
+    log::warn("{}: cannot place standbys yet: {}", client_id_, s.message());
+    placement_due_ = now + std::chrono::seconds(1);
+    return;
+  }
+  if (!stable) {  // a rebalance under way: its assignment calls for another look
+    placement_due_ = now + std::chrono::milliseconds(500);
+    return;
+  }
+  placement_due_.reset();
+  auto subtopology_of = [&](const std::string& topic) -> std::optional<int> {
+    auto it = rt_.topic_subtopology.find(topic);
+    if (it == rt_.topic_subtopology.end()) return std::nullopt;
+    return it->second;
+  };
+  auto stateful = [&](int s) { return !rt_.subtopologies.at(s).stores.empty(); };
+  std::set<TaskId> wanted = standby_tasks(
+      members, consumer_->member_id(), rt_.config.num_standby_replicas(), subtopology_of, stateful);
+  for (auto it = standbys_.begin(); it != standbys_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    close_standby(*it->second);
+    it = standbys_.erase(it);
+  }
+  std::set<TaskId> fresh;
+  for (const TaskId& id : wanted) {
+    if (!standbys_.count(id)) fresh.insert(id);
+  }
+  for (auto& task : creator_->create(fresh)) {
+    s = reader_->add_standby(*task);
+    if (!s) throw std::runtime_error("standby task " + task->id().str() + ": " + s.message());
+    standbys_[task->id()] = std::move(task);
+  }
+  std::string ids;
+  for (const auto& [id, t] : standbys_) ids += (ids.empty() ? "" : " ") + id.str();
+  log::info("{}: {} standby tasks [{}]", client_id_, standbys_.size(), ids);
+}
+
+void StreamThread::close_standby(StreamTask& task) {
+  reader_->remove(task);
+  task.commit_standby(/*enforce_checkpoint=*/true);
+  task.close(/*clean=*/false);  // never processed: nothing to flush
+}
+
+void StreamThread::close_standbys() {
+  placement_due_.reset();
+  if (standbys_.empty()) return;
+  for (auto& [id, task] : standbys_) close_standby(*task);
+  log::info("{}: closed {} standby tasks", client_id_, standbys_.size());
+  standbys_.clear();
 }
 
 void StreamThread::update_bounded_idle() {

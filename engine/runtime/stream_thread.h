@@ -7,7 +7,9 @@
 // TaskManager holding them.
 // It is the TaskManager's Committer: offsets and transactions, and recovering
 // when a transaction fails, are Kafka's and so the thread's. Rebalancing is
-// eager: revoking commits and closes all tasks.
+// eager: revoking commits and suspends all tasks, the next assignment takes
+// back those it names. With num.standby.replicas > 0 it also keeps standby
+// tasks, placed after each assignment (standby_placement.h).
 // Created and controlled by KafkaStreams; its public methods are thread-safe.
 #pragma once
 
@@ -69,7 +71,16 @@ class StreamThread final : private GroupConsumer::Listener,
   void fail(const std::string& message);
   // Hands a polled message to the tasks (or handles the consumer error it is).
   void route(kafka::Message msg);
-  void restore_tasks();
+  // Restores tasks and updates standbys for up to `budget`.
+  void restore_tasks(std::chrono::milliseconds budget);
+  // Standby replicas (num.standby.replicas > 0): asks the group who owns what
+  // and keeps this thread's share of standbys (standby_placement.h): those no
+  // longer placed here are closed, new ones opened and tailed.
+  void place_standbys();
+  // Commits and closes every standby (before a rebalance hands out tasks: a
+  // task this process is given opens its stores from the standby's state).
+  void close_standbys();
+  void close_standby(StreamTask& task);
   Status create_producer();
 
   // GroupConsumer::Listener
@@ -128,7 +139,12 @@ class StreamThread final : private GroupConsumer::Listener,
   std::unique_ptr<ChangelogReader> reader_;
   std::unique_ptr<state::ThreadCache> cache_;
   std::unique_ptr<TaskCreator> creator_;
-  std::unique_ptr<TaskManager> tasks_;       // after reader_ and cache_: its tasks use them
+  std::unique_ptr<TaskManager> tasks_;  // after reader_ and cache_: its tasks use them
+  // Standby tasks: stores open, never processing, their changelogs tailed by reader_.
+  std::map<TaskId, std::unique_ptr<StreamTask>> standbys_;
+  // When to (re)compute this thread's standbys: after an assignment, and again
+  // while the group is not stable or cannot be described.
+  std::optional<std::chrono::steady_clock::time_point> placement_due_;
   std::unique_ptr<FetchWaker> fetch_waker_;  // librdkafka < 2.1 only
 
   ssize_t last_poll_count_ = 0;    // messages the last poll returned

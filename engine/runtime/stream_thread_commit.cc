@@ -19,8 +19,12 @@ std::string random_hex(int digits) {
 }  // namespace
 
 void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
-  if (tasks_->empty()) return;
   auto start = std::chrono::steady_clock::now();
+  reader_->commit_standbys(enforce_checkpoints);
+  if (tasks_->empty()) {
+    last_commit_ = start;
+    return;
+  }
   if (tasks_->commit(*this, enforce_checkpoints)) {
     last_commit_ = std::chrono::steady_clock::now();
     rt_.metrics->commit_total.fetch_add(1);

@@ -50,6 +50,7 @@ class StreamsConfig {
   ProcessingGuarantee processing_guarantee() const;
   int64_t commit_interval_ms() const;  // 30000, or 100 under exactly_once_v2
   int num_stream_threads() const;
+  int num_standby_replicas() const;  // 0
   int64_t task_timeout_ms() const;
   int64_t shutdown_timeout_ms() const;    // 25000
   std::string group_instance_id() const;  // empty: dynamic membership

@@ -44,7 +44,19 @@ class Sensor {
   std::atomic<int64_t> max_ns_{0};
 };
 
-// MetricsRegistry: the sensors of an instance by name and tags. Looking one up
+// Gauge: a value that goes up and down (records still to restore), set by the
+// one thread that owns what it measures, read from any.
+class Gauge {
+ public:
+  void set(int64_t v) { value_.store(v, std::memory_order_relaxed); }
+  void add(int64_t d) { value_.fetch_add(d, std::memory_order_relaxed); }
+  int64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> value_{0};
+};
+
+// MetricsRegistry: the sensors and gauges of an instance by name and tags. Looking one up
 // takes a lock (done when a thread, task or store is created); recording
 // does not. Thread-safe.
 class MetricsRegistry {
@@ -65,17 +77,20 @@ class MetricsRegistry {
     if (!s) s = std::make_unique<Sensor>();
     return *s;
   }
-  // Drops every sensor whose tags include all of `tags` (a task closed).
+  // The gauge of `name` with `tags`, created (at 0) on first use; valid until
+  // remove() drops it.
+  Gauge& gauge(const std::string& name, const MetricTags& tags) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_ptr<Gauge>& g = gauges_[{name, tags}];
+    if (!g) g = std::make_unique<Gauge>();
+    return *g;
+  }
+  // Drops every sensor and gauge whose tags include all of `tags` (a task
+  // closed).
   void remove(const MetricTags& tags) {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = sensors_.begin(); it != sensors_.end();) {
-      const MetricTags& t = it->first.second;
-      bool all = std::all_of(tags.begin(), tags.end(), [&](const auto& kv) {
-        auto f = t.find(kv.first);
-        return f != t.end() && f->second == kv.second;
-      });
-      it = all ? sensors_.erase(it) : std::next(it);
-    }
+    erase_tagged(sensors_, tags);
+    erase_tagged(gauges_, tags);
   }
   std::vector<Reading> snapshot() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -85,10 +100,35 @@ class MetricsRegistry {
     }
     return out;
   }
+  // Every gauge as "<name>{tag=value,...}".
+  std::map<std::string, int64_t> gauges() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, int64_t> out;
+    for (const auto& [key, g] : gauges_) out[key.first + format_tags(key.second)] = g->value();
+    return out;
+  }
+  static std::string format_tags(const MetricTags& tags) {
+    std::string out;
+    for (const auto& [k, v] : tags) out += (out.empty() ? "" : ",") + k + "=" + v;
+    return "{" + out + "}";
+  }
 
  private:
+  template <typename Map>
+  static void erase_tagged(Map& map, const MetricTags& tags) {
+    for (auto it = map.begin(); it != map.end();) {
+      const MetricTags& t = it->first.second;
+      bool all = std::all_of(tags.begin(), tags.end(), [&](const auto& kv) {
+        auto f = t.find(kv.first);
+        return f != t.end() && f->second == kv.second;
+      });
+      it = all ? map.erase(it) : std::next(it);
+    }
+  }
+
   mutable std::mutex mu_;
   std::map<std::pair<std::string, MetricTags>, std::unique_ptr<Sensor>> sensors_;
+  std::map<std::pair<std::string, MetricTags>, std::unique_ptr<Gauge>> gauges_;
 };
 
 struct Metrics {
@@ -121,15 +161,14 @@ struct Metrics {
             {"restore-time-ms-total", restore_time_ms_total.load()},
             {"rocksdb-block-cache-capacity-bytes", rocksdb_block_cache_capacity_bytes.load()}};
   }
-  // snapshot() and every sensor of the registry, as
-  // "<name>-total{tag=value,...}", "<name>-latency-avg-ns{...}" and
-  // "<name>-latency-max-ns{...}" (the latencies of timed sensors only).
+  // snapshot(), every sensor of the registry, as "<name>-total{tag=value,...}",
+  // "<name>-latency-avg-ns{...}" and "<name>-latency-max-ns{...}" (the
+  // latencies of timed sensors only), and every gauge as "<name>{...}".
   std::map<std::string, int64_t> snapshot_with_sensors() const {
     std::map<std::string, int64_t> out = snapshot();
+    out.merge(registry.gauges());
     for (const MetricsRegistry::Reading& r : registry.snapshot()) {
-      std::string tags;
-      for (const auto& [k, v] : r.tags) tags += (tags.empty() ? "" : ",") + k + "=" + v;
-      std::string suffix = "{" + tags + "}";
+      std::string suffix = MetricsRegistry::format_tags(r.tags);
       out[r.name + "-total" + suffix] = r.count;
       if (r.total_ns > 0) {
         out[r.name + "-latency-avg-ns" + suffix] = r.count ? r.total_ns / r.count : 0;

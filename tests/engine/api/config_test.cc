@@ -69,7 +69,8 @@ TEST(StreamsConfig, NamesTheKeyOfAnUnknownOrInvalidValue) {
   EXPECT_NE(message("consumer.no.such", "1").find("'consumer.no.such'"), std::string::npos);
   EXPECT_NE(message("compression.type", "bogus").find("'compression.type'"), std::string::npos);
   EXPECT_NE(message("group.id", "other").find("'group.id'"), std::string::npos);
-  EXPECT_NE(message("num.standby.replicas", "1").find("'num.standby.replicas'"), std::string::npos);
+  EXPECT_NE(message("num.standby.replicas", "-1").find("'num.standby.replicas'"),
+            std::string::npos);
   EXPECT_NE(message("group.instance.id", "a b").find("'group.instance.id'"), std::string::npos);
   EXPECT_NE(message("consumer.group.instance.id", "a").find("'consumer.group.instance.id'"),
             std::string::npos)
