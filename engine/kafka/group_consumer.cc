@@ -88,24 +88,30 @@ std::string GroupConsumer::member_id() const {
 
 Status GroupConsumer::describe_group(std::chrono::milliseconds timeout,
                                      std::vector<GroupMemberInfo>* members, bool* stable) {
+  return brook::describe_group(rk_.get(), group_id_, timeout, members, stable);
+}
+
+Status describe_group(rd_kafka_t* rk, const std::string& group_id,
+                      std::chrono::milliseconds timeout, std::vector<GroupMemberInfo>* members,
+                      bool* stable) {
   members->clear();
   *stable = false;
-  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(
-      rd_kafka_queue_new(rk_.get()), rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue(rd_kafka_queue_new(rk),
+                                                                       rd_kafka_queue_destroy);
   std::unique_ptr<rd_kafka_AdminOptions_t, void (*)(rd_kafka_AdminOptions_t*)> options(
-      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS),
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS),
       rd_kafka_AdminOptions_destroy);
   char errstr[256];
   rd_kafka_AdminOptions_set_request_timeout(options.get(), static_cast<int>(timeout.count()),
                                             errstr, sizeof errstr);
-  const char* groups[] = {group_id_.c_str()};
-  rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, options.get(), queue.get());
+  const char* groups[] = {group_id.c_str()};
+  rd_kafka_DescribeConsumerGroups(rk, groups, 1, options.get(), queue.get());
   std::unique_ptr<rd_kafka_event_t, void (*)(rd_kafka_event_t*)> ev(
       rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count()) + 1000),
       rd_kafka_event_destroy);
-  if (!ev) return Status::error("describing group " + group_id_ + ": timed out");
+  if (!ev) return Status::error("describing group " + group_id + ": timed out");
   if (rd_kafka_event_error(ev.get())) {
-    return Status::error("describing group " + group_id_ + ": " +
+    return Status::error("describing group " + group_id + ": " +
                          rd_kafka_event_error_string(ev.get()));
   }
   const rd_kafka_DescribeConsumerGroups_result_t* result =
@@ -113,10 +119,10 @@ Status GroupConsumer::describe_group(std::chrono::milliseconds timeout,
   size_t n = 0;
   const rd_kafka_ConsumerGroupDescription_t** descs =
       result ? rd_kafka_DescribeConsumerGroups_result_groups(result, &n) : nullptr;
-  if (n != 1) return Status::error("describing group " + group_id_ + ": no description");
+  if (n != 1) return Status::error("describing group " + group_id + ": no description");
   const rd_kafka_ConsumerGroupDescription_t* d = descs[0];
   if (const rd_kafka_error_t* e = rd_kafka_ConsumerGroupDescription_error(d)) {
-    return Status::error("describing group " + group_id_ + ": " + rd_kafka_error_string(e));
+    return Status::error("describing group " + group_id + ": " + rd_kafka_error_string(e));
   }
   if (rd_kafka_ConsumerGroupDescription_state(d) != RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
     return Status::ok();

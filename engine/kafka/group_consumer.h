@@ -100,6 +100,13 @@ class GroupConsumer {
   bool closed_ = false;
 };
 
+// The members of group `group_id` and their assignments, asked through any
+// client `rk`; `*stable` is false (and `members` empty) while the group is not
+// stable (rebalancing, or empty).
+Status describe_group(rd_kafka_t* rk, const std::string& group_id,
+                      std::chrono::milliseconds timeout, std::vector<GroupMemberInfo>* members,
+                      bool* stable);
+
 // A librdkafka partition list of `offsets`; the partition times in `times`
 // (when given) go in each offset's metadata.
 kafka::PartitionList to_partition_list(const TopicPartitionOffsets& offsets,

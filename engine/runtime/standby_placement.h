@@ -31,9 +31,9 @@ std::string process_of(const std::string& client_id);
 // `subtopology_of` gives the sub-topology a source topic feeds, nullopt for a
 // topic that is none of ours; `stateful` tells whether a sub-topology has
 // stores (stateless ones need no standby).
-std::set<TaskId> standby_tasks(const std::vector<GroupMemberInfo>& members,
-                               const std::string& self, int num_standbys,
-                               const std::function<std::optional<int>(const std::string&)>& subtopology_of,
-                               const std::function<bool(int)>& stateful);
+std::set<TaskId> standby_tasks(
+    const std::vector<GroupMemberInfo>& members, const std::string& self, int num_standbys,
+    const std::function<std::optional<int>(const std::string&)>& subtopology_of,
+    const std::function<bool(int)>& stateful);
 
 }  // namespace brook

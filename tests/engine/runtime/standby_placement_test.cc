@@ -32,8 +32,8 @@ std::map<std::string, std::set<TaskId>> placement(const std::vector<GroupMemberI
                                                   int n) {
   std::map<std::string, std::set<TaskId>> out;
   for (const GroupMemberInfo& m : members) {
-    out[m.member_id] = standby_tasks(members, m.member_id, n, subtopology_of,
-                                     [](int s) { return s == 0; });
+    out[m.member_id] =
+        standby_tasks(members, m.member_id, n, subtopology_of, [](int s) { return s == 0; });
   }
   return out;
 }
