@@ -112,23 +112,28 @@ int64_t ChangelogReader::start_offset(StreamTask& task, const StreamTask::Change
 
 Status ChangelogReader::add_standby(StreamTask& task) {
   Gauge& applied = metrics_.registry.gauge("update-total", {{"task-id", task.task_id()}});
+  // Every changelog's bounds first: a failure registers nothing.
+  std::vector<std::pair<const StreamTask::Changelog*, std::pair<int64_t, int64_t>>> bounds;
   for (const StreamTask::Changelog& c : task.changelogs()) {
     int64_t low = 0, high = 0;
     Status s = kafka::watermarks(rk_.get(), c.topic, c.partition, &low, &high, timeout_ms_);
     // A checkpoint may be past the last stable offset (an open transaction).
     if (s && read_committed_) s = log_end(c.topic, c.partition, &high);
     if (!s) return s;
-    int64_t start = start_offset(task, c, low, high);
-    task.set_changelog_offset(c.topic, c.partition, start);
+    bounds.push_back({&c, {low, high}});
+  }
+  for (const auto& [c, range] : bounds) {
+    int64_t start = start_offset(task, *c, range.first, range.second);
+    task.set_changelog_offset(c->topic, c->partition, start);
     log::info("task {}: standby of store {} from {}-{} offset {} ({} records behind)",
-              task.task_id(), c.store, c.topic, c.partition, start, high - start);
-    Entry e{&task,   c.store,
-            c.topic, c.partition,
-            start,   std::numeric_limits<int64_t>::max(),
-            start,   std::chrono::steady_clock::now()};
+              task.task_id(), c->store, c->topic, c->partition, start, range.second - start);
+    Entry e{&task,    c->store,
+            c->topic, c->partition,
+            start,    std::numeric_limits<int64_t>::max(),
+            start,    std::chrono::steady_clock::now()};
     e.standby = true;
     e.applied = &applied;
-    entries_[{c.topic, c.partition}] = e;
+    entries_[{c->topic, c->partition}] = e;
     added_since_assign_ = assignment_stale_ = true;
   }
   return Status::ok();

@@ -12,6 +12,13 @@ int64_t wall_clock_ms(std::chrono::steady_clock::time_point now) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
 }
 
+// "0_1 0_3 1_1", for the log.
+std::string task_list(const std::set<TaskId>& ids) {
+  std::string out;
+  for (const TaskId& id : ids) out += (out.empty() ? "" : " ") + id.str();
+  return out;
+}
+
 }  // namespace
 
 StreamThread::StreamThread(int index, RuntimeContext& runtime)
@@ -283,10 +290,8 @@ void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
   assigned_once_ = true;
   bounded_idle_ = false;
   if (rt_.config.num_standby_replicas() > 0) placement_due_ = std::chrono::steady_clock::now();
-  std::string task_ids;
-  for (const TaskId& id : ids) task_ids += (task_ids.empty() ? "" : " ") + id.str();
   log::info("{}: assigned {} partitions, {} tasks ({} kept, {} restoring): [{}]", client_id_,
-            partitions.size(), tasks_->size(), kept, tasks_->restoring_count(), task_ids);
+            partitions.size(), tasks_->size(), kept, tasks_->restoring_count(), task_list(ids));
   if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
@@ -409,14 +414,21 @@ void StreamThread::place_standbys() {
   for (const TaskId& id : wanted) {
     if (!standbys_.count(id)) fresh.insert(id);
   }
-  for (auto& task : creator_->create(fresh)) {
-    s = reader_->add_standby(*task);
-    if (!s) throw std::runtime_error("standby task " + task->id().str() + ": " + s.message());
-    standbys_[task->id()] = std::move(task);
+  // A standby that cannot open (its directory still locked, its changelog
+  // not answering) is tried again later; the active tasks go on meanwhile.
+  try {
+    for (auto& task : creator_->create(fresh)) {
+      s = reader_->add_standby(*task);
+      if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
+      standbys_[task->id()] = std::move(task);
+    }
+  } catch (const std::exception& e) {
+    log::warn("{}: standby tasks not opened, trying again in 5 s: {}", client_id_, e.what());
+    placement_due_ = now + std::chrono::seconds(5);
   }
-  std::string ids;
-  for (const auto& [id, t] : standbys_) ids += (ids.empty() ? "" : " ") + id.str();
-  log::info("{}: {} standby tasks [{}]", client_id_, standbys_.size(), ids);
+  std::set<TaskId> kept;
+  for (const auto& [id, task] : standbys_) kept.insert(id);
+  log::info("{}: {} standby tasks [{}]", client_id_, standbys_.size(), task_list(kept));
 }
 
 void StreamThread::close_standby(StreamTask& task) {

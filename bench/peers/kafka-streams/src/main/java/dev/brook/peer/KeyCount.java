@@ -4,13 +4,9 @@
 // flags of every peer (Peer): --bootstrap-servers, --application-id,
 // --input-topic, --output-topic, --processing-guarantee, --state-dir,
 // --property KEY=VALUE (num.standby.replicas, session.timeout.ms, ...).
-// Prints "RUNNING" on stdout whenever the instance reaches RUNNING.
 package dev.brook.peer;
 
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -25,20 +21,6 @@ public final class KeyCount {
         .count(Materialized.as("counts"))
         .toStream()
         .to(peer.flag("output-topic", "output"), Produced.with(Serdes.String(), Serdes.Long()));
-    KafkaStreams streams = new KafkaStreams(builder.build(), peer.config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    streams.setStateListener((now, before) -> {
-      if (now == KafkaStreams.State.RUNNING) {
-        System.out.println("RUNNING");
-        System.out.flush();
-      }
-      if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) stopped.countDown();
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(Duration.ofSeconds(60));
-      stopped.countDown();
-    }));
-    streams.start();
-    stopped.await();
+    peer.run(builder);
   }
 }

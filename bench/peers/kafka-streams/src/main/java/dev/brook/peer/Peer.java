@@ -1,10 +1,14 @@
 package dev.brook.peer;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -51,5 +55,21 @@ final class Peer {
 
   String flag(final String name, final String otherwise) {
     return flags.getOrDefault(name, otherwise);
+  }
+
+  /** Runs the topology until it stops or the process is told to (SIGTERM closes it). */
+  void run(final StreamsBuilder builder) throws InterruptedException {
+    final KafkaStreams streams = new KafkaStreams(builder.build(), config);
+    final CountDownLatch done = new CountDownLatch(1);
+    streams.setStateListener((now, before) -> {
+      System.err.println("state transition from " + before + " to " + now);
+      if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) done.countDown();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      streams.close(Duration.ofSeconds(60));
+      done.countDown();
+    }));
+    streams.start();
+    done.await();
   }
 }

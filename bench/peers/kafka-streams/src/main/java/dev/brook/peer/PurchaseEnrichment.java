@@ -60,6 +60,6 @@ public final class PurchaseEnrichment {
         .selectKey((k, v) -> productId(v))
         .leftJoin(products, PurchaseEnrichment::enrich)
         .to(peer.flag("output-topic", "demo.purchases.enriched"), Produced.with(Serdes.String(), Serdes.String()));
-    WindowedSales.run(builder, peer);
+    peer.run(builder);
   }
 }

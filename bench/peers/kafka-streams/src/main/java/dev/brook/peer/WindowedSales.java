@@ -7,10 +7,8 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Collections;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -79,21 +77,6 @@ public final class WindowedSales {
                 + "\",\"transactions\":" + t.transactions + ",\"quantities\":" + t.quantities
                 + ",\"sales\":" + BigDecimal.valueOf(t.salesCents, 2).toPlainString() + "}"))
         .to(peer.flag("output-topic", "demo.windowed.sales"), Produced.with(Serdes.String(), Serdes.String()));
-    run(builder, peer);
-  }
-
-  static void run(final StreamsBuilder builder, final Peer peer) throws InterruptedException {
-    final KafkaStreams streams = new KafkaStreams(builder.build(), peer.config);
-    final CountDownLatch done = new CountDownLatch(1);
-    streams.setStateListener((now, before) -> {
-      System.err.println("state transition from " + before + " to " + now);
-      if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) done.countDown();
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      streams.close(Duration.ofSeconds(60));
-      done.countDown();
-    }));
-    streams.start();
-    done.await();
+    peer.run(builder);
   }
 }
