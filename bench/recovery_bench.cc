@@ -36,7 +36,11 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using namespace brook::bench;
+using brook::bench::check;
+using brook::bench::counting;
+using brook::bench::key_of;
+using brook::bench::produce_keys;
+using brook::bench::producer;
 
 struct Setup {
   std::string bootstrap, state_dir, input, output, app;

@@ -43,7 +43,11 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using namespace brook::bench;
+using brook::bench::check;
+using brook::bench::counting;
+using brook::bench::key_of;
+using brook::bench::produce_keys;
+using brook::bench::producer;
 using S = std::string;
 
 struct Case {

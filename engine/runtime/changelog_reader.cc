@@ -31,6 +31,8 @@ Status ChangelogReader::create(const StreamsConfig& config, const std::string& c
   s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &rk);
   if (!s) return s;
   out->reset(new ChangelogReader(std::move(rk), metrics));
+  (*out)->queue_.reset(rd_kafka_queue_get_consumer((*out)->rk_.get()));
+  if (FetchWaker::needed()) (*out)->fetch_waker_ = std::make_unique<FetchWaker>((*out)->rk_.get());
   (*out)->read_committed_ = props["isolation.level"] == "read_committed";
   (*out)->bootstrap_ = config.bootstrap_servers();
   (*out)->group_id_ = props["group.id"];
@@ -40,6 +42,7 @@ Status ChangelogReader::create(const StreamsConfig& config, const std::string& c
 
 Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restore) {
   *needs_restore = false;
+  if (task.changelogs().empty()) return Status::ok();
   MetricTags tags{{"task-id", task.task_id()}};
   Gauge& applied = metrics_.registry.gauge("restore-total", tags);
   Gauge& remaining = metrics_.registry.gauge("restore-remaining-records-total", tags);
@@ -84,6 +87,7 @@ Status ChangelogReader::add(StreamTask& task, bool skip_tail, bool* needs_restor
             start, high,    start,   std::chrono::steady_clock::now()};
     e.applied = &applied;
     e.remaining = &remaining;
+    e.target = &task.state().restore_target(c.store);
     entries_[{c.topic, c.partition}] = e;
     *needs_restore = true;
   }
@@ -133,6 +137,7 @@ Status ChangelogReader::add_standby(StreamTask& task) {
             start,    std::chrono::steady_clock::now()};
     e.standby = true;
     e.applied = &applied;
+    e.target = &task.state().restore_target(c->store);
     entries_[{c->topic, c->partition}] = e;
     added_since_assign_ = assignment_stale_ = true;
   }
@@ -206,6 +211,11 @@ Status ChangelogReader::apply_assignment() {
   if (err) return Status::error(std::string("restore consumer assign: ") + rd_kafka_err2str(err));
   assignment_stale_ = false;
   added_since_assign_ = false;
+  if (fetch_waker_) {
+    std::vector<TopicPartition> assigned;
+    for (const auto& [key, e] : entries_) assigned.push_back(key);
+    fetch_waker_->set_partitions(std::move(assigned));
+  }
   if (assigned_any_) fetchers_stopping_until_ = now + kFetcherStopGrace;
   assigned_any_ = !entries_.empty();
   return Status::ok();
@@ -252,6 +262,7 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
   auto deadline = started + budget;
   bool changed = false;
   std::set<StreamTask*> touched;
+  rd_kafka_message_t* batch[kBatch];
   while (!entries_.empty()) {
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
@@ -261,52 +272,83 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
                      50,
                      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()))
                : 0;
-    kafka::Message msg(rd_kafka_consumer_poll(rk_.get(), wait_ms));
-    if (!msg) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), wait_ms, batch, kBatch);
+    if (fetch_waker_) {
+      if (n == kBatch) {
+        draining_ = true;
+      } else if (draining_ && rd_kafka_queue_length(queue_.get()) == 0) {
+        draining_ = false;
+        fetch_waker_->wake();
+      }
+    }
+    if (n <= 0) {
       if (active) continue;
       break;
     }
-    auto it = entries_.find({rd_kafka_topic_name(msg->rkt), msg->partition});
-    if (it == entries_.end()) continue;
-    Entry& e = it->second;
-    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      // The end of what is stable: done once that reaches the entry's end
-      // (an open transaction may hold it below until it ends).
-      if (msg->offset > e.next) {
-        set_remaining(e, e.end - msg->offset);
-        e.next = msg->offset;
-        e.restored = true;
+    // Every message of the batch is destroyed once the batch is done with,
+    // however the loop ends (one left over keeps its partition alive, and the
+    // consumer would never finish closing).
+    struct Owned {
+      rd_kafka_message_t** begin;
+      rd_kafka_message_t** end;
+      ~Owned() {
+        for (rd_kafka_message_t** m = begin; m < end; ++m) rd_kafka_message_destroy(*m);
       }
+    } owned{batch, batch + n};
+    // Consecutive records mostly come from one partition: look its entry up once.
+    rd_kafka_topic_t* last_rkt = nullptr;
+    int32_t last_partition = -1;
+    auto it = entries_.end();
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* msg = batch[i];
+      if (msg->rkt != last_rkt || msg->partition != last_partition || it == entries_.end()) {
+        it = entries_.find({rd_kafka_topic_name(msg->rkt), msg->partition});
+        last_rkt = msg->rkt;
+        last_partition = msg->partition;
+      }
+      if (it == entries_.end()) continue;
+      Entry& e = it->second;
+      if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        // The end of what is stable: done once that reaches the entry's end
+        // (an open transaction may hold it below until it ends).
+        if (msg->offset > e.next) {
+          set_remaining(e, e.end - msg->offset);
+          e.next = msg->offset;
+          e.restored = true;
+        }
+        if (e.next >= e.end) {
+          finish(it, finished, &touched);
+          it = entries_.end();
+          changed = true;
+          active = any_active();
+        }
+        continue;
+      }
+      if (msg->err) {
+        return Status::error("restoring " + e.topic + "-" + std::to_string(e.partition) + ": " +
+                             rd_kafka_message_errstr(msg));
+      }
+      if (msg->offset < e.next) continue;
+      std::string_view key(static_cast<const char*>(msg->key), msg->key_len);
+      if (msg->payload) {
+        std::string_view value(static_cast<const char*>(msg->payload), msg->len);
+        e.target->restore(key, &value);
+      } else {
+        e.target->restore(key, nullptr);
+      }
+      e.applied->add(1);
+      if (!e.standby) {
+        metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
+        set_remaining(e, e.end - (msg->offset + 1));
+      }
+      e.next = msg->offset + 1;
+      e.restored = true;
       if (e.next >= e.end) {
         finish(it, finished, &touched);
+        it = entries_.end();
         changed = true;
         active = any_active();
       }
-      continue;
-    }
-    if (msg->err) {
-      return Status::error("restoring " + e.topic + "-" + std::to_string(e.partition) + ": " +
-                           rd_kafka_message_errstr(msg.get()));
-    }
-    if (msg->offset < e.next) continue;
-    std::string_view key(static_cast<const char*>(msg->key), msg->key_len);
-    if (msg->payload) {
-      std::string_view value(static_cast<const char*>(msg->payload), msg->len);
-      e.task->restore(e.store, key, &value);
-    } else {
-      e.task->restore(e.store, key, nullptr);
-    }
-    e.applied->add(1);
-    if (!e.standby) {
-      metrics_.restore_records_total.fetch_add(1, std::memory_order_relaxed);
-      set_remaining(e, e.end - (msg->offset + 1));
-    }
-    e.next = msg->offset + 1;
-    e.restored = true;
-    if (e.next >= e.end) {
-      finish(it, finished, &touched);
-      changed = true;
-      active = any_active();
     }
   }
   // Make what this slice restored durable with the offset it reached, so a crash

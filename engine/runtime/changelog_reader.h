@@ -16,6 +16,7 @@
 
 #include "brook/config.h"
 #include "brook/metrics.h"
+#include "engine/kafka/fetch_waker.h"
 #include "engine/kafka/kafka_client.h"
 #include "engine/runtime/stream_task.h"
 
@@ -62,10 +63,14 @@ class ChangelogReader {
     bool standby = false;        // no end: tails the changelog
     Gauge* applied = nullptr;    // the task's restore-total (standby: update-total)
     Gauge* remaining = nullptr;  // the task's restore-remaining-records-total
+    // Where records go: the store's stack, which passes them to its bottom.
+    state::KeyValueBytesStore* target = nullptr;
   };
   using Key = TopicPartition;
 
   ChangelogReader(kafka::Handle rk, Metrics& metrics) : rk_(std::move(rk)), metrics_(metrics) {}
+  // Records taken from the consumer's queue at once.
+  static constexpr int kBatch = 1000;
   // The restore consumer's assignment follows entries_: now, or (when the
   // last change stopped fetchers moments ago) from a later call.
   Status reassign();
@@ -83,7 +88,15 @@ class ChangelogReader {
               std::set<StreamTask*>* touched);
 
   kafka::Handle rk_;
-  kafka::Handle end_reader_;  // read_uncommitted, for log_end (created when needed)
+  // rk_'s consumer queue, for batched polls.
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> queue_{nullptr,
+                                                                        rd_kafka_queue_destroy};
+  // librdkafka < 2.1 only: gets the fetchers going again when the queue runs
+  // dry, instead of up to a second later (a restoration of more than
+  // queued.min.messages per partition otherwise crawls at that much a second).
+  std::unique_ptr<FetchWaker> fetch_waker_;  // after rk_: destroyed before it
+  bool draining_ = false;                    // the last batches came full
+  kafka::Handle end_reader_;                 // read_uncommitted, for log_end (created when needed)
   Metrics& metrics_;
   bool read_committed_ = false;
   std::string bootstrap_, group_id_;

@@ -206,9 +206,8 @@ state::SessionBytesStore& ProcessorStateManager::session_store(const std::string
   return *s.session_view;
 }
 
-void ProcessorStateManager::restore(const std::string& store, std::string_view key,
-                                    const std::string_view* value) {
-  stores_.at(store)->top->restore(key, value);
+state::KeyValueBytesStore& ProcessorStateManager::restore_target(const std::string& store) {
+  return *stores_.at(store)->top;
 }
 
 void ProcessorStateManager::wipe_store(const std::string& name) {

@@ -69,7 +69,12 @@ class ProcessorStateManager {
   const std::vector<Changelog>& changelogs() const { return changelogs_; }
   const TopicPartitionOffsets& changelog_offsets() const { return changelog_offsets_; }
   // Applies a changelog record below the log and the cache.
-  void restore(const std::string& store, std::string_view key, const std::string_view* value);
+  void restore(const std::string& store, std::string_view key, const std::string_view* value) {
+    restore_target(store).restore(key, value);
+  }
+  // The stack a changelog record of `store` is applied through (its restore()
+  // reaches the bottom store), looked up once per restoration.
+  state::KeyValueBytesStore& restore_target(const std::string& store);
   // Throws away a persistent store's local data (its checkpoint no longer
   // matches the changelog), so restoration starts from scratch.
   void wipe_store(const std::string& store);

@@ -15,7 +15,10 @@ int64_t wall_clock_ms(std::chrono::steady_clock::time_point now) {
 // "0_1 0_3 1_1", for the log.
 std::string task_list(const std::set<TaskId>& ids) {
   std::string out;
-  for (const TaskId& id : ids) out += (out.empty() ? "" : " ") + id.str();
+  for (const TaskId& id : ids) {
+    if (!out.empty()) out += ' ';
+    out += id.str();
+  }
   return out;
 }
 
@@ -142,6 +145,7 @@ void StreamThread::run() {
     if (state_.load() != State::kError) {
       state_ = State::kPendingShutdown;
       commit_all(/*revoking=*/false, /*enforce_checkpoints=*/true);
+      log::info("{}: shutting down; committed, closing {} tasks", client_id_, tasks_->size());
       tasks_->close_all(true);
     }
   } catch (const std::exception& e) {
