@@ -299,6 +299,13 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
     rd_kafka_topic_t* last_rkt = nullptr;
     int32_t last_partition = -1;
     auto it = entries_.end();
+    // The entry reached its end: done restoring (finish() erases it).
+    auto finish_entry = [&] {
+      finish(it, finished, &touched);
+      it = entries_.end();
+      changed = true;
+      active = any_active();
+    };
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* msg = batch[i];
       if (msg->rkt != last_rkt || msg->partition != last_partition || it == entries_.end()) {
@@ -316,12 +323,7 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
           e.next = msg->offset;
           e.restored = true;
         }
-        if (e.next >= e.end) {
-          finish(it, finished, &touched);
-          it = entries_.end();
-          changed = true;
-          active = any_active();
-        }
+        if (e.next >= e.end) finish_entry();
         continue;
       }
       if (msg->err) {
@@ -343,12 +345,7 @@ Status ChangelogReader::restore(std::chrono::milliseconds budget,
       }
       e.next = msg->offset + 1;
       e.restored = true;
-      if (e.next >= e.end) {
-        finish(it, finished, &touched);
-        it = entries_.end();
-        changed = true;
-        active = any_active();
-      }
+      if (e.next >= e.end) finish_entry();
     }
   }
   // Make what this slice restored durable with the offset it reached, so a crash

@@ -98,13 +98,6 @@ class ExactlyOnceOnRealKafka : public testing::RealKafkaSalesTest {
     ASSERT_TRUE(s) << s.message();
     EXPECT_EQ(streams.run_until_signal(), 0) << streams.error();
   }
-  void generate(int64_t n, uint64_t seed, double rate = 0) {
-    std::atomic<bool> stop{false};
-    demo::GeneratorStats stats;
-    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, rate), stop,
-                              &stats);
-    ASSERT_TRUE(s) << s.message();
-  }
   // The committed totals: exact, and no product's total ever written twice or
   // going back.
   void expect_exact_committed_totals(uint64_t seed, int64_t n, double rate = 0) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -201,6 +202,13 @@ bool log_shows_open_transaction(const std::string& log) {
     if (is_open) return true;
   }
   return false;
+}
+
+void RealKafkaSalesTest::generate(int64_t n, uint64_t seed, double rate) {
+  std::atomic<bool> stop{false};
+  demo::GeneratorStats stats;
+  Status s = demo::generate(generator_options(*kafka_, purchases_, n, seed, rate), stop, &stats);
+  ASSERT_TRUE(s) << s.message();
 }
 
 void RealKafkaSalesTest::SetUp() {

@@ -103,6 +103,9 @@ class RealKafkaSalesTest : public ::testing::Test {
   explicit RealKafkaSalesTest(std::string prefix) : prefix_(std::move(prefix)) {}
   void SetUp() override;
   void TearDown() override;
+  // Writes `n` purchases with `seed` to purchases_ at `rate` per second (0:
+  // as fast as possible); fails the test unless all were written.
+  void generate(int64_t n, uint64_t seed, double rate = 0);
 
   std::unique_ptr<TestKafka> kafka_;
   std::string app_, purchases_, totals_, dir_;

@@ -79,13 +79,6 @@ class Workers : public testing::RealKafkaSalesTest {
     }
     return false;
   }
-  void generate(int64_t n, uint64_t seed, double rate = 0) {
-    std::atomic<bool> stop{false};
-    demo::GeneratorStats stats;
-    Status s = demo::generate(testing::generator_options(*kafka_, purchases_, n, seed, rate), stop,
-                              &stats);
-    ASSERT_TRUE(s) << s.message();
-  }
   // Waits until the last assignment of every worker of `ws` has `partitions`.
   static bool wait_all_assigned(const std::vector<Worker*>& ws, int partitions,
                                 std::chrono::seconds timeout) {
