@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 namespace brook::bench {
 
@@ -39,6 +40,13 @@ std::string key_of(int64_t i) {
   char key[32];
   int n = std::snprintf(key, sizeof key, "key-%08lld", static_cast<long long>(i));
   return std::string(key, n);
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, sep);) out.push_back(item);
+  return out;
 }
 
 void produce_keys(const std::string& bootstrap, const std::string& topic, int64_t from, int64_t to,

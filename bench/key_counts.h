@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "brook/brook.h"
 #include "engine/kafka/kafka_client.h"
@@ -20,6 +21,10 @@ Topology counting(const std::string& input, const std::string& output);
 kafka::Handle producer(const std::string& bootstrap);
 
 std::string key_of(int64_t i);
+
+// The pieces of `s` between `sep`s ("a,b" -> {"a", "b"}; "" -> {}): the
+// --worker argument a benchmark passes its worker processes, and list flags.
+std::vector<std::string> split(const std::string& s, char sep);
 
 // Keys from % modulo .. to % modulo, each with value "1".
 void produce_keys(const std::string& bootstrap, const std::string& topic, int64_t from, int64_t to,

@@ -41,6 +41,7 @@ using brook::bench::counting;
 using brook::bench::key_of;
 using brook::bench::produce_keys;
 using brook::bench::producer;
+using brook::bench::split;
 
 struct Setup {
   std::string bootstrap, state_dir, input, output, app;
@@ -219,15 +220,12 @@ int main(int argc, char** argv) {
     return error.empty() ? 0 : 2;
   }
   if (auto w = cli.get("worker")) {
-    Setup x;
-    std::string* parts[] = {&x.bootstrap, &x.state_dir, &x.input, &x.output, &x.app};
-    size_t from = 0;
-    for (std::string* part : parts) {
-      size_t comma = w->find(',', from);
-      *part = w->substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-      from = comma == std::string::npos ? w->size() : comma + 1;
+    std::vector<std::string> parts = split(*w, ',');
+    if (parts.size() != 5) {
+      std::cerr << "brook-bench-recovery: --worker takes BOOTSTRAP,STATE_DIR,INPUT,OUTPUT,APP\n";
+      return 2;
     }
-    return worker(x);
+    return worker(Setup{parts[0], parts[1], parts[2], parts[3], parts[4]});
   }
   int64_t keys = std::stoll(cli.get("keys").value_or("1000000"));
   int64_t updates = std::stoll(cli.get("updates").value_or("200000"));

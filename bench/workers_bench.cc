@@ -31,7 +31,6 @@
 #include <filesystem>
 #include <iostream>
 #include <random>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -48,6 +47,7 @@ using brook::bench::counting;
 using brook::bench::key_of;
 using brook::bench::produce_keys;
 using brook::bench::producer;
+using brook::bench::split;
 using S = std::string;
 
 struct Case {
@@ -300,8 +300,7 @@ double run_case(const Case& c, Setup x) {
 
 std::vector<int64_t> numbers(const S& list) {
   std::vector<int64_t> out;
-  std::stringstream in(list);
-  for (S item; std::getline(in, item, ',');) out.push_back(std::stoll(item));
+  for (const S& item : split(list, ',')) out.push_back(std::stoll(item));
   return out;
 }
 
@@ -326,12 +325,19 @@ int main(int argc, char** argv) {
     return error.empty() ? 0 : 2;
   }
   if (auto w = cli.get("worker")) {
+    std::vector<S> parts = split(*w, ',');
+    if (parts.size() != 6) {
+      std::cerr
+          << "brook-bench-workers: --worker takes BOOTSTRAP,STATE_DIR,INPUT,OUTPUT,APP,STANDBYS\n";
+      return 2;
+    }
     Setup x;
-    S standbys;
-    S* parts[] = {&x.bootstrap, &x.state_dir, &x.input, &x.output, &x.app, &standbys};
-    std::stringstream in(*w);
-    for (S* part : parts) std::getline(in, *part, ',');
-    x.standbys = std::stoi(standbys);
+    x.bootstrap = parts[0];
+    x.state_dir = parts[1];
+    x.input = parts[2];
+    x.output = parts[3];
+    x.app = parts[4];
+    x.standbys = std::stoi(parts[5]);
     return worker(x);
   }
   Setup x;
