@@ -3,7 +3,7 @@
 // copies every record of the input topic to the output topic (key and value
 // untouched) with brook's client loop: batched consumption from the consumer
 // queue, delivery reports on librdkafka's background thread, the same client
-// defaults (range assignment, prefetch bounds and the FetchWaker, acks=all,
+// defaults (prefetch bounds and the FetchWaker, acks=all,
 // linger at a tenth
 // of the commit interval) and commits on the same schedule — at-least-once:
 // flush the producer, then commit offsets; exactly-once (--transactional): one

@@ -20,7 +20,7 @@ namespace {
 
 // The raw pipes: librdkafka with brook's client loop, so that they differ from
 // brook only by what brook adds. Same client settings as brook's defaults
-// (consumer: range assignment, the bench's prefetch, the FetchWaker on
+// (consumer: the bench's prefetch, the FetchWaker on
 // librdkafka < 2.1; producer: linger.ms=100, acks=all, murmur2_random, the
 // bench's compression), batched consumption from the consumer queue, delivery
 // reports on librdkafka's background thread, and at-least-once commits on

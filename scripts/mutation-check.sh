@@ -49,10 +49,11 @@ mutations=(
   "static-membership-not-set|engine/runtime/stream_thread.cc|    props[\"group.instance.id\"] = id + \"-\" + std::to_string(index_ + 1);||Workers.AWorkerRestartingWithItsGroupInstanceIdCausesNoRebalance|real"
   "stopped-worker-stays-in-group|engine/kafka/group_consumer.cc|  rd_kafka_consumer_close(rk_.get());|  rk_.release();|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
   "shutdown-never-times-out|engine/runtime/kafka_streams.cc|    std::_Exit(3);|    done_cv.wait(lock, [&] { return closed; });|SingleBrokerFaults.AStoppedWorkerThatCannotReachKafkaExitsAfterTheShutdownTimeout|cluster"
-  "revoked-tasks-closed-not-kept|engine/runtime/stream_thread.cc|  tasks_->suspend_all();|  tasks_->close_all(true);|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
-  "standbys-not-placed|engine/runtime/standby_placement.cc|      if (next->member_id == self) out.insert(task);|      if (false) out.insert(task);|Workers.WithAStandby|real"
+  "revocation-closes-every-task|engine/runtime/stream_thread.cc|  tasks_->close_tasks(ids, /*clean=*/true);|  tasks_->close_all(true);|Workers.ASigtermedWorkerLeavesTheGroupAtOnce|real"
+  "standbys-not-placed|engine/runtime/standby_placement.cc|      if (next->member_id == self) {|      if (false) {|Workers.WithAStandby|real"
   "standby-state-not-committed|engine/runtime/stream_task.h|    state_.commit_stores();\n    state_.write_checkpoint(enforce_checkpoint);\n  }|  }|Workers.WithAStandby|real"
-  "revocation-ignored|engine/runtime/stream_thread.cc|  close_standbys();\n  if (!tasks_|  if (tasks_) return;\n  if (!tasks_|WorkersUnderGuarantee|real"
+  "revocation-not-committed|engine/runtime/stream_thread.cc|  commit_all(/*enforce_checkpoints=*/true);\n  in_rebalance_ = false;|  in_rebalance_ = false;|WorkersUnderGuarantee|real"
+  "standby-prediction-order|engine/runtime/standby_placement.cc|  std::set<int, std::greater<>> orphans;|  std::set<int> orphans;|StickyAssignment|real"
   "unrouted-messages-leaked|engine/runtime/stream_thread.cc|        while (next < end) rd_kafka_message_destroy(*next++);||Guarantees.AFullDiskStopsTheWorkerNamingTheStoreAndLosesNothing|embedded"
 )
 

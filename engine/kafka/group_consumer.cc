@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <thread>
 
 #include "engine/common/log.h"
@@ -66,6 +67,13 @@ Status GroupConsumer::create(const std::map<std::string, std::string>& propertie
   std::unique_ptr<GroupConsumer> c(
       new GroupConsumer(id == properties.end() ? "consumer" : id->second, listener));
   if (auto g = properties.find("group.id"); g != properties.end()) c->group_id_ = g->second;
+  // Sticky and cooperative: a rebalance moves as few partitions as the
+  // balance needs, and only those stop being read meanwhile.
+  char errstr[256];
+  if (rd_kafka_conf_set(conf.get(), "partition.assignment.strategy", "cooperative-sticky", errstr,
+                        sizeof errstr) != RD_KAFKA_CONF_OK) {
+    return Status::error(errstr);
+  }
   rd_kafka_conf_set_rebalance_cb(conf.get(), &GroupConsumer::rebalance_cb);
   rd_kafka_conf_set_opaque(conf.get(), c.get());
   s = kafka::make_client(RD_KAFKA_CONSUMER, std::move(conf), &c->rk_);
@@ -156,20 +164,23 @@ void GroupConsumer::close() {
 void GroupConsumer::rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<GroupConsumer*>(opaque);
+  std::vector<TopicPartition> given;
+  given.reserve(partitions->cnt);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    given.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+  }
   try {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      std::vector<TopicPartition> assigned;
-      assigned.reserve(partitions->cnt);
-      for (int i = 0; i < partitions->cnt; ++i) {
-        assigned.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
-      }
-      self->listener_.on_assigned(assigned);  // assigns once its tasks are ready
-    } else if (rd_kafka_assignment_lost(rk)) {
-      self->listener_.on_lost();
-      rd_kafka_assign(rk, nullptr);
-    } else {
-      self->listener_.on_revoked();
-      rd_kafka_assign(rk, nullptr);
+      self->listener_.on_assigned(given);  // assigns once its tasks are ready
+      return;
+    }
+    std::vector<TopicPartition> release = rd_kafka_assignment_lost(rk)
+                                              ? self->listener_.on_lost(given)
+                                              : self->listener_.on_revoked(given);
+    if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, to_list(release).get())) {
+      std::string m = rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      throw std::runtime_error("cannot let go of the revoked partitions: " + m);
     }
   } catch (const std::exception& e) {
     self->listener_.on_rebalance_failed(e.what());
@@ -201,10 +212,11 @@ size_t GroupConsumer::queued() const { return rd_kafka_queue_length(queue_); }
 
 Status GroupConsumer::assign(const TopicPartitionOffsets& positions) {
   kafka::PartitionList list = to_partition_list(positions);
-  rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
-  if (err)
-    return Status::error(std::string("cannot take the assigned partitions: ") +
-                         rd_kafka_err2str(err));
+  if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), list.get())) {
+    std::string m = rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return Status::error("cannot take the assigned partitions: " + m);
+  }
   return Status::ok();
 }
 

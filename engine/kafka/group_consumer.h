@@ -1,9 +1,9 @@
 // GroupConsumer: a stream thread's member of the application's consumer group —
 // subscribing, polling batches, taking revoked and assigned partitions (through
-// its Listener), pausing them, and looking up, rewinding to and committing
-// offsets: the thread's librdkafka consumer calls in one place, as values and
-// TopicPartitions instead of partition lists. One per StreamThread; used on
-// that thread only (the Listener is called from within poll()).
+// its Listener; the cooperative protocol, so only partitions that move), pausing them, and looking
+// up, rewinding to and committing offsets: the thread's librdkafka consumer calls in one place, as
+// values and TopicPartitions instead of partition lists. One per StreamThread; used on that thread
+// only (the Listener is called from within poll()).
 #pragma once
 
 #include <chrono>
@@ -30,21 +30,28 @@ struct GroupMemberInfo {
 
 class GroupConsumer {
  public:
-  // Rebalance events, called from within poll(). A listener that throws fails
-  // the rebalance: on_rebalance_failed() is told why.
+  // Rebalance events, called from within poll(). The group's protocol is
+  // cooperative (librdkafka's cooperative-sticky assignor): a rebalance
+  // revokes only the partitions that move, and adds the ones that arrive; the
+  // others are read on throughout. A listener that throws fails the
+  // rebalance: on_rebalance_failed() is told why.
   class Listener {
    public:
     virtual ~Listener() = default;
-    // Must take the partitions (assign()) once it is ready to read them.
-    virtual void on_assigned(const std::vector<TopicPartition>& partitions) = 0;
-    // The partitions are to be given up (the consumer lets go after the call).
-    virtual void on_revoked() = 0;
-    // The partitions were lost: the group moved on without this member.
-    virtual void on_lost() = 0;
+    // `added` joined this member's assignment. Must take what it reads
+    // because of them (assign()), also when that is nothing.
+    virtual void on_assigned(const std::vector<TopicPartition>& added) = 0;
+    // `revoked` are to be given up. Returns every partition to stop reading
+    // with them (the consumer lets go after the call).
+    virtual std::vector<TopicPartition> on_revoked(const std::vector<TopicPartition>& revoked) = 0;
+    // `lost` were lost: the group moved on without this member. Returns what
+    // to stop reading, as on_revoked.
+    virtual std::vector<TopicPartition> on_lost(const std::vector<TopicPartition>& lost) = 0;
     virtual void on_rebalance_failed(const std::string& message) = 0;
   };
 
-  // `properties`: librdkafka consumer configuration (group.id included).
+  // `properties`: librdkafka consumer configuration (group.id included; the
+  // assignment strategy is cooperative-sticky whatever it says).
   static Status create(const std::map<std::string, std::string>& properties, Listener& listener,
                        std::unique_ptr<GroupConsumer>* out);
   ~GroupConsumer();
@@ -59,7 +66,8 @@ class GroupConsumer {
   // Messages fetched and not yet polled.
   size_t queued() const;
 
-  // Starts reading the partitions at the given positions (from on_assigned).
+  // Starts reading the partitions at the given positions, besides those read
+  // already (from on_assigned).
   Status assign(const TopicPartitionOffsets& positions);
   void pause(const std::vector<TopicPartition>& partitions);
   void resume(const std::vector<TopicPartition>& partitions);

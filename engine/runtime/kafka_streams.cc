@@ -283,14 +283,21 @@ Status KafkaStreams::Impl::prepare() {
   s = ensure_topics(admin.get(), internal, rt.config.replication_factor(), rt.embedded_kafka);
   if (!s) return s;
 
+  rt.subtopology_tasks = tasks;
+  int most = 0;
   for (const auto& st : rt.subtopologies) {
-    for (const auto& t : st.source_topics) {
-      rt.topic_subtopology[t] = st.id;
-      rt.source_topics.push_back(t);
-    }
+    auto add_source = [&](const std::string& topic, int partitions) {
+      rt.topic_subtopology[topic] = st.id;
+      rt.source_topics.push_back(topic);
+      rt.source_partitions[topic] = partitions;
+      if (partitions > most) {
+        most = partitions;
+        rt.anchor_topic = topic;
+      }
+    };
+    for (const auto& t : st.source_topics) add_source(t, counts[t]);
     for (const auto& t : st.internal_source_topics) {
-      rt.topic_subtopology[internal_topic(app, t)] = st.id;
-      rt.source_topics.push_back(internal_topic(app, t));
+      add_source(internal_topic(app, t), internal_counts[t]);
     }
     for (const auto& t : st.sink_topics) rt.output_topics.push_back({t, TopicRole::kUser});
   }

@@ -23,6 +23,14 @@ struct RuntimeContext {
   std::vector<Topology::Subtopology> subtopologies;
   std::map<std::string, int> topic_subtopology;  // full source topic -> sub-topology
   std::vector<std::string> source_topics;        // full names, all sub-topologies
+  std::map<std::string, int> source_partitions;  // full source topic -> partition count
+  std::vector<int> subtopology_tasks;            // sub-topology -> task count
+  // What the stream threads subscribe to: a source topic with as many
+  // partitions as the most tasks of a sub-topology. The group's sticky
+  // assignor hands out its partitions; partition p brings task p of every
+  // sub-topology that has one (StreamThread::tasks_of), and so the tasks of
+  // the sub-topologies spread alike over the workers.
+  std::string anchor_topic;
   // Full names and roles: sinks, repartition and changelog topics.
   std::vector<OutputTopic> output_topics;
   StreamsConfig config;

@@ -58,6 +58,10 @@ Status StreamThread::init() {
   std::map<std::string, std::string> props = {
       {"auto.offset.reset", "earliest"},
       {"session.timeout.ms", "45000"},
+      // A member learns of a rebalance at its next heartbeat, and the
+      // cooperative protocol takes two rounds to move a task: a third of
+      // librdkafka's default keeps a worker's join or leave quick.
+      {"heartbeat.interval.ms", "1000"},
       // What the consumer fetches ahead is most of a worker's memory: each
       // queued message costs librdkafka a few hundred bytes besides its
       // payload, and a fetch response stays whole while any of its messages is
@@ -78,9 +82,6 @@ Status StreamThread::init() {
   // (transaction markers and aborted records), and that nothing more is on its
   // way (PartitionGroup, max.task.idle.ms).
   props["enable.partition.eof"] = "true";
-  // Range assignment gives partition p of every co-partitioned topic to the same
-  // member, so a task's input partitions stay together.
-  props["partition.assignment.strategy"] = "range";
   // Static membership: each thread's consumer is a member of its own, as
   // Kafka Streams names them (<group.instance.id>-<thread>). Such a member
   // does not leave the group when it closes: a restart within
@@ -109,7 +110,7 @@ Status StreamThread::init() {
 }
 
 Status StreamThread::start() {
-  Status s = consumer_->subscribe(rt_.source_topics);
+  Status s = consumer_->subscribe({rt_.anchor_topic});
   if (!s) return s;
   state_ = State::kStarting;
   thread_ = std::thread([this] { run(); });
@@ -141,10 +142,11 @@ void StreamThread::run() {
   last_commit_ = std::chrono::steady_clock::now();
   try {
     while (!shutdown_.load() && state_.load() != State::kError) loop_once();
+    placement_due_.reset();
     close_standbys();
     if (state_.load() != State::kError) {
       state_ = State::kPendingShutdown;
-      commit_all(/*revoking=*/false, /*enforce_checkpoints=*/true);
+      commit_all(/*enforce_checkpoints=*/true);
       log::info("{}: shutting down; committed, closing {} tasks", client_id_, tasks_->size());
       tasks_->close_all(true);
     }
@@ -216,6 +218,10 @@ void StreamThread::loop_once() {
   bool requested = tasks_->punctuate(now_ms);
   producer_->poll();
   if (requested || now - last_commit_ >= commit_interval_) commit_all();
+  if (resubscribe_ && !shutdown_.load()) {
+    resubscribe_ = false;
+    rejoin();
+  }
   // A bounded run looks for its end when the input pauses, and every few
   // milliseconds while records stream in (the check walks every partition).
   if (rt_.bounded && (n == 0 || now - last_bounded_check_ >= std::chrono::milliseconds(5))) {
@@ -260,42 +266,68 @@ void StreamThread::restore_tasks(std::chrono::milliseconds budget) {
   if (tasks_->restoring_count() == 0 && assigned_once_) state_ = State::kRunning;
 }
 
-void StreamThread::on_assigned(const std::vector<TopicPartition>& partitions) {
-  rt_.metrics->rebalance_total.fetch_add(1);
-  close_standbys();
-  state_ = State::kPartitionsAssigned;
+std::vector<TopicPartition> StreamThread::inputs_of(const TaskId& id) const {
+  std::vector<TopicPartition> out;
+  for (const auto& [topic, s] : rt_.topic_subtopology) {
+    if (s == id.subtopology && id.partition < rt_.source_partitions.at(topic)) {
+      out.push_back({topic, id.partition});
+    }
+  }
+  return out;
+}
+
+std::set<TaskId> StreamThread::tasks_of(const std::vector<TopicPartition>& anchors) const {
   std::set<TaskId> ids;
+  for (const TopicPartition& tp : anchors) {
+    if (tp.topic != rt_.anchor_topic) continue;
+    for (size_t s = 0; s < rt_.subtopology_tasks.size(); ++s) {
+      if (tp.partition < rt_.subtopology_tasks[s]) {
+        ids.insert(TaskId{static_cast<int>(s), tp.partition});
+      }
+    }
+  }
+  return ids;
+}
+
+void StreamThread::on_assigned(const std::vector<TopicPartition>& added) {
+  rt_.metrics->rebalance_total.fetch_add(1);
+  std::set<TaskId> ids = tasks_of(added);
   std::vector<TopicPartition> inputs;
-  for (const TopicPartition& tp : partitions) {
-    auto it = rt_.topic_subtopology.find(tp.topic);
-    if (it == rt_.topic_subtopology.end()) continue;
-    ids.insert(TaskId{it->second, tp.partition});
-    inputs.push_back(tp);
+  for (const TaskId& id : ids) {
+    for (TopicPartition& tp : inputs_of(id)) inputs.push_back(std::move(tp));
   }
-  TopicPartitionOffsets times;
-  TopicPartitionOffsets positions = committed_positions(inputs, &times);
-  if (log::enabled(log::Level::kDebug)) {
-    std::string where;
-    for (const auto& [tp, offset] : positions) where += fmt::format(" {}@{}", tp.str(), offset);
-    log::debug("{}: assigned at{}", client_id_, where);
+  TopicPartitionOffsets positions, times;
+  if (!ids.empty()) {
+    state_ = State::kPartitionsAssigned;
+    // A task kept here as a standby opens its stores from the standby's state.
+    close_standbys(ids);
+    positions = committed_positions(inputs, &times);
+    if (log::enabled(log::Level::kDebug)) {
+      std::string where;
+      for (const auto& [tp, offset] : positions) where += fmt::format(" {}@{}", tp.str(), offset);
+      log::debug("{}: assigned at{}", client_id_, where);
+    }
+    create_tasks(ids, positions, times, /*after_abort=*/false);
   }
-  size_t kept = create_tasks(ids, positions, times, /*after_abort=*/false);
   // Fetching starts once the tasks exist (as Kafka Streams, which keeps a task's
   // input paused until it runs), at the positions looked up above: the
-  // consumer need not ask again. Partitions of tasks still restoring stay paused.
+  // consumer need not ask again. Partitions of tasks still restoring stay
+  // paused. Called with nothing too: the group's protocol expects the call.
   Status s = consumer_->assign(positions);
   if (!s) throw std::runtime_error(s.message());
+  for (const TaskId& id : ids) assigned_[id] = inputs_of(id);
   for (StreamTask* t : tasks_->restoring()) consumer_->pause(tasks_->inputs_of(t->id()));
-  if (fetch_waker_) {
-    std::vector<TopicPartition> assigned;
-    for (const auto& [tp, offset] : positions) assigned.push_back(tp);
-    fetch_waker_->set_partitions(std::move(assigned));
-  }
+  std::vector<TopicPartition> reading = assigned_partitions();
+  if (fetch_waker_) fetch_waker_->set_partitions(reading);
   assigned_once_ = true;
   bounded_idle_ = false;
+  // Where the standbys go depends on who owns what now.
   if (rt_.config.num_standby_replicas() > 0) placement_due_ = std::chrono::steady_clock::now();
-  log::info("{}: assigned {} partitions, {} tasks ({} kept, {} restoring): [{}]", client_id_,
-            partitions.size(), tasks_->size(), kept, tasks_->restoring_count(), task_list(ids));
+  std::set<TaskId> all;
+  tasks_->for_each_task([&](const StreamTask& t) { all.insert(t.id()); });
+  log::info("{}: assigned {} partitions, {} tasks ({} kept, {} new, {} restoring): [{}]",
+            client_id_, reading.size(), all.size(), all.size() - ids.size(), ids.size(),
+            tasks_->restoring_count(), task_list(all));
   if (tasks_->restoring_count() == 0) state_ = State::kRunning;
 }
 
@@ -307,61 +339,64 @@ TopicPartitionOffsets StreamThread::committed_positions(
   return positions;
 }
 
-size_t StreamThread::create_tasks(const std::set<TaskId>& ids,
-                                  const TopicPartitionOffsets& positions,
-                                  const TopicPartitionOffsets& times, bool after_abort) {
-  auto inputs_of = [&](const TaskId& id) {
-    TopicPartitionOffsets inputs;
-    for (const auto& [tp, offset] : positions) {
-      if (tp.partition == id.partition && rt_.topic_subtopology.at(tp.topic) == id.subtopology) {
-        inputs[tp] = offset;
-      }
-    }
-    return inputs;
-  };
-  // Tasks suspended at the revocation that preceded this assignment resume
-  // where they were, unless another member committed their inputs meanwhile.
-  std::set<TaskId> fresh;
-  size_t kept = 0;
-  for (const TaskId& id : ids) {
-    TopicPartitionOffsets inputs = inputs_of(id);
-    if (std::unique_ptr<StreamTask> task = tasks_->take_suspended(id, inputs)) {
-      tasks_->add(std::move(task), inputs, times, /*restoring=*/false);
-      ++kept;
-    } else {
-      fresh.insert(id);
-    }
-  }
-  tasks_->close_suspended();
-  for (auto& task : creator_->create(fresh)) {
+void StreamThread::create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
+                                const TopicPartitionOffsets& times, bool after_abort) {
+  for (auto& task : creator_->create(ids)) {
     bool needs_restore = false;
     Status s = reader_->add(*task, after_abort && rt_.embedded_kafka, &needs_restore);
     if (!s) throw std::runtime_error("task " + task->id().str() + ": " + s.message());
-    TopicPartitionOffsets inputs = inputs_of(task->id());
+    TopicPartitionOffsets inputs;
+    for (const TopicPartition& tp : inputs_of(task->id())) {
+      auto p = positions.find(tp);
+      if (p != positions.end()) inputs[tp] = p->second;
+    }
     tasks_->add(std::move(task), inputs, times, needs_restore);
   }
-  return kept;
 }
 
-void StreamThread::on_revoked() {
-  close_standbys();
-  if (!tasks_ || tasks_->empty()) return;
-  log::info("{}: partitions revoked; committing and suspending {} tasks", client_id_,
-            tasks_->size());
-  state_ = State::kPartitionsAssigned;
-  // Commit (under exactly-once: the transaction) before letting go: a
-  // transaction is never left open across a rebalance. Then keep the tasks
-  // (stores open, state as committed) for the assignment that follows: those
-  // assigned again resume as they were, without being closed or restored
-  // (after a failed commit they were closed dirty instead).
-  commit_all(/*revoking=*/true, /*enforce_checkpoints=*/true);
-  tasks_->suspend_all();
+std::vector<TopicPartition> StreamThread::release(const std::set<TaskId>& ids) {
+  std::vector<TopicPartition> out;
+  for (const TaskId& id : ids) {
+    auto it = assigned_.find(id);
+    if (it == assigned_.end()) continue;
+    out.insert(out.end(), it->second.begin(), it->second.end());
+    assigned_.erase(it);
+  }
+  if (fetch_waker_) fetch_waker_->set_partitions(assigned_partitions());
+  return out;
 }
 
-void StreamThread::on_lost() {
-  close_standbys();
-  if (tasks_) tasks_->close_suspended();  // other members may own them now
-  if (!tasks_ || tasks_->empty()) return;
+std::vector<TopicPartition> StreamThread::assigned_partitions() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [id, tps] : assigned_) out.insert(out.end(), tps.begin(), tps.end());
+  return out;
+}
+
+std::vector<TopicPartition> StreamThread::on_revoked(const std::vector<TopicPartition>& revoked) {
+  std::set<TaskId> ids = tasks_of(revoked);
+  if (rt_.config.num_standby_replicas() > 0) placement_due_ = std::chrono::steady_clock::now();
+  if (ids.empty()) return {};
+  // (At shutdown the consumer's close revokes what the closed tasks read.)
+  if (!tasks_->empty()) {
+    log::info("{}: partitions revoked: handing over {} tasks [{}]; committing", client_id_,
+              ids.size(), task_list(ids));
+  }
+  // Commit (under exactly-once: the transaction, which holds every task's
+  // output) before letting go: a transaction is never left open across a
+  // rebalance. The revoked tasks then close clean (their checkpoints written:
+  // should one come back, it replays only its changelog's tail); the others
+  // run on. After a failed commit the tasks were reverted, or closed.
+  in_rebalance_ = true;
+  commit_all(/*enforce_checkpoints=*/true);
+  in_rebalance_ = false;
+  tasks_->close_tasks(ids, /*clean=*/true);
+  return release(ids);
+}
+
+std::vector<TopicPartition> StreamThread::on_lost(const std::vector<TopicPartition>& lost) {
+  std::set<TaskId> ids = tasks_of(lost);
+  if (rt_.config.num_standby_replicas() > 0) placement_due_ = std::chrono::steady_clock::now();
+  if (ids.empty()) return {};
   // Another member may own these partitions already (our session expired):
   // committing their offsets, or a transaction holding their outputs, could
   // only conflict with what it does. Close them dirty, as Kafka Streams does;
@@ -369,18 +404,24 @@ void StreamThread::on_lost() {
   log::warn(
       "{}: partitions lost (the group moved on without this member); closing {} tasks "
       "without committing",
-      client_id_, tasks_->size());
+      client_id_, ids.size());
   state_ = State::kPartitionsAssigned;
   if (producer_->in_transaction()) {
     std::string message;
     StreamsProducer::TxnError r = producer_->abort_transaction(&message);
     if (r == StreamsProducer::TxnError::kFatal) throw std::runtime_error(message);
     if (r != StreamsProducer::TxnError::kNone) {
-      rejoin_after_fence(message, /*revoking=*/true);
-      return;
+      in_rebalance_ = true;
+      rejoin_after_fence(message);
+      in_rebalance_ = false;
+      return release(ids);
     }
   }
-  tasks_->close_all(false);
+  tasks_->close_tasks(ids, /*clean=*/false);
+  // Tasks that are not lost (none, with librdkafka's cooperative protocol:
+  // it loses the whole assignment) had their transaction aborted with it.
+  if (!tasks_->empty()) revive_tasks();
+  return release(ids);
 }
 
 void StreamThread::place_standbys() {
@@ -398,14 +439,13 @@ void StreamThread::place_standbys() {
     return;
   }
   placement_due_.reset();
-  auto subtopology_of = [&](const std::string& topic) -> std::optional<int> {
-    auto it = rt_.topic_subtopology.find(topic);
-    if (it == rt_.topic_subtopology.end()) return std::nullopt;
-    return it->second;
-  };
-  auto stateful = [&](int s) { return !rt_.subtopologies.at(s).stores.empty(); };
-  std::set<TaskId> wanted = standby_tasks(
-      members, consumer_->member_id(), rt_.config.num_standby_replicas(), subtopology_of, stateful);
+  std::vector<int> stateful_tasks;
+  for (size_t st = 0; st < rt_.subtopologies.size(); ++st) {
+    stateful_tasks.push_back(rt_.subtopologies[st].stores.empty() ? 0 : rt_.subtopology_tasks[st]);
+  }
+  std::set<TaskId> wanted =
+      standby_tasks(members, consumer_->member_id(), rt_.config.num_standby_replicas(),
+                    rt_.anchor_topic, stateful_tasks);
   for (auto it = standbys_.begin(); it != standbys_.end();) {
     if (wanted.count(it->first)) {
       ++it;
@@ -441,12 +481,18 @@ void StreamThread::close_standby(StreamTask& task) {
   task.close(/*clean=*/false);  // never processed: nothing to flush
 }
 
-void StreamThread::close_standbys() {
-  placement_due_.reset();
-  if (standbys_.empty()) return;
-  for (auto& [id, task] : standbys_) close_standby(*task);
-  log::info("{}: closed {} standby tasks", client_id_, standbys_.size());
-  standbys_.clear();
+void StreamThread::close_standbys(const std::set<TaskId>& ids) {
+  size_t closed = 0;
+  for (auto it = standbys_.begin(); it != standbys_.end();) {
+    if (!ids.empty() && !ids.count(it->first)) {
+      ++it;
+      continue;
+    }
+    close_standby(*it->second);
+    it = standbys_.erase(it);
+    ++closed;
+  }
+  if (closed > 0) log::info("{}: closed {} standby tasks", client_id_, closed);
 }
 
 void StreamThread::update_bounded_idle() {

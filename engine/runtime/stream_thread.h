@@ -1,15 +1,17 @@
 // StreamThread: one thread of a KafkaStreams instance. Drives the loop — poll
 // the group consumer, hand records to the tasks, restore, punctuate, commit
 // every commit.interval.ms — and turns rebalances into task changes. What it
-// owns: a GroupConsumer (subscribed to every source topic, range assignment so
-// co-partitioned partitions land together), a StreamsProducer, a
+// owns: a GroupConsumer (subscribed to one anchor topic: its partition p
+// brings task p of every sub-topology, and the task reads partition p of its
+// sub-topology's sources), a StreamsProducer, a
 // ChangelogReader, the record cache, a TaskCreator making tasks and a
 // TaskManager holding them.
 // It is the TaskManager's Committer: offsets and transactions, and recovering
 // when a transaction fails, are Kafka's and so the thread's. Rebalancing is
-// eager: revoking commits and suspends all tasks, the next assignment takes
-// back those it names. With num.standby.replicas > 0 it also keeps standby
-// tasks, placed after each assignment (standby_placement.h).
+// cooperative and sticky: a revocation commits and closes only the tasks that
+// move, an assignment adds tasks; the others run on throughout. With
+// num.standby.replicas > 0 it also keeps standby tasks, placed after each
+// rebalance (standby_placement.h).
 // Created and controlled by KafkaStreams; its public methods are thread-safe.
 #pragma once
 
@@ -77,33 +79,40 @@ class StreamThread final : private GroupConsumer::Listener,
   // and keeps this thread's share of standbys (standby_placement.h): those no
   // longer placed here are closed, new ones opened and tailed.
   void place_standbys();
-  // Commits and closes every standby (before a rebalance hands out tasks: a
-  // task this process is given opens its stores from the standby's state).
-  void close_standbys();
+  // Commits and closes the standbys `ids` (all when empty): a task this
+  // thread is given opens its stores from the standby's state.
+  void close_standbys(const std::set<TaskId>& ids = {});
   void close_standby(StreamTask& task);
   Status create_producer();
 
   // GroupConsumer::Listener
-  void on_assigned(const std::vector<TopicPartition>& partitions) override;
-  void on_revoked() override;
-  void on_lost() override;
+  void on_assigned(const std::vector<TopicPartition>& added) override;
+  std::vector<TopicPartition> on_revoked(const std::vector<TopicPartition>& revoked) override;
+  std::vector<TopicPartition> on_lost(const std::vector<TopicPartition>& lost) override;
   void on_rebalance_failed(const std::string& message) override { fail(message); }
 
-  // Adds the tasks `ids`, their inputs at `positions`: those suspended at the
-  // last revocation taken back if still current, the others created and
-  // opened (restoring or running). Returns how many were taken back.
-  size_t create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
-                      const TopicPartitionOffsets& times, bool after_abort);
+  // The input partitions of task `id`: partition p of each of its
+  // sub-topology's source topics that has one.
+  std::vector<TopicPartition> inputs_of(const TaskId& id) const;
+  // The tasks assigned or revoked partitions of the anchor topic bring.
+  std::set<TaskId> tasks_of(const std::vector<TopicPartition>& anchors) const;
+  // Forgets the tasks `ids` as assigned; returns their input partitions.
+  std::vector<TopicPartition> release(const std::set<TaskId>& ids);
+  // What the consumer reads: the input partitions of the assigned tasks.
+  std::vector<TopicPartition> assigned_partitions() const;
+  // Creates and opens the tasks `ids` (restoring or running), their inputs
+  // at `positions`.
+  void create_tasks(const std::set<TaskId>& ids, const TopicPartitionOffsets& positions,
+                    const TopicPartitionOffsets& times, bool after_abort);
   // The group's committed positions of `partitions`, and in `times` the
   // partition times committed with them.
   TopicPartitionOffsets committed_positions(const std::vector<TopicPartition>& partitions,
                                             TopicPartitionOffsets* times);
 
   // Commits every task (TaskManager::commit, with this thread as committer),
-  // and recovers when the commit fails. `revoking`: called while partitions are
-  // being revoked (no revival then). `enforce_checkpoints`: write every changed
-  // checkpoint (revoking, closing).
-  void commit_all(bool revoking = false, bool enforce_checkpoints = false);
+  // and recovers when the commit fails. `enforce_checkpoints`: write every
+  // changed checkpoint (revoking, closing).
+  void commit_all(bool enforce_checkpoints = false);
   // TaskManager::Committer
   Result commit_inputs(const TopicPartitionOffsets& inputs,
                        const TopicPartitionOffsets& times) override;
@@ -122,13 +131,16 @@ class StreamThread final : private GroupConsumer::Listener,
 
   // Exactly-once: after a failed commit, aborts or replaces the producer and
   // reverts the tasks (or rejoins, or throws: see StreamsProducer::TxnError).
-  void recover(StreamsProducer::TxnError error, const std::string& message, bool revoking);
+  void recover(StreamsProducer::TxnError error, const std::string& message);
   // Exactly-once: re-creates the tasks that processed since the last commit
   // from their committed state and rewinds the consumer to the broker's
   // committed offsets. Tasks still restoring are left as they are.
   void revive_tasks();
-  // Exactly-once: our producer was fenced; drop the tasks and rejoin.
-  void rejoin_after_fence(const std::string& message, bool revoking);
+  // Exactly-once: our producer was fenced; drop the tasks and rejoin (after
+  // the rebalance callback, when called from one).
+  void rejoin_after_fence(const std::string& message);
+  // Leaves the group and joins it again.
+  void rejoin();
   void update_bounded_idle();
 
   int index_;
@@ -140,6 +152,11 @@ class StreamThread final : private GroupConsumer::Listener,
   std::unique_ptr<state::ThreadCache> cache_;
   std::unique_ptr<TaskCreator> creator_;
   std::unique_ptr<TaskManager> tasks_;  // after reader_ and cache_: its tasks use them
+  // The tasks the group assigned here and the partitions the consumer reads
+  // for them (whether or not the task is open: a failed commit may close it).
+  std::map<TaskId, std::vector<TopicPartition>> assigned_;
+  bool in_rebalance_ = false;  // within a commit of on_revoked or on_lost
+  bool resubscribe_ = false;   // fenced within a rebalance callback: rejoin after it
   // Standby tasks: stores open, never processing, their changelogs tailed by reader_.
   std::map<TaskId, std::unique_ptr<StreamTask>> standbys_;
   // When to (re)compute this thread's standbys: after an assignment, and again

@@ -18,7 +18,7 @@ std::string random_hex(int digits) {
 
 }  // namespace
 
-void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
+void StreamThread::commit_all(bool enforce_checkpoints) {
   auto start = std::chrono::steady_clock::now();
   reader_->commit_standbys(enforce_checkpoints);
   if (tasks_->empty()) {
@@ -32,7 +32,7 @@ void StreamThread::commit_all(bool revoking, bool enforce_checkpoints) {
         std::chrono::duration_cast<std::chrono::nanoseconds>(last_commit_ - start).count());
     return;
   }
-  recover(txn_error_, txn_message_, revoking);
+  recover(txn_error_, txn_message_);
 }
 
 TaskManager::Committer::Result StreamThread::commit_inputs(const TopicPartitionOffsets& inputs,
@@ -83,7 +83,7 @@ void StreamThread::log_committed(const TopicPartitionOffsets& offsets) const {
   log::debug("{}: committed{}", client_id_, where);
 }
 
-void StreamThread::rejoin_after_fence(const std::string& message, bool revoking) {
+void StreamThread::rejoin_after_fence(const std::string& message) {
   // Another producer owns our transactional.id: this one is unusable. Drop the
   // tasks without committing and rejoin the group with a new producer.
   log::warn("{}: producer fenced ({}); closing tasks and rejoining", client_id_, message);
@@ -95,23 +95,31 @@ void StreamThread::rejoin_after_fence(const std::string& message, bool revoking)
   txn_id_suffix_ = "-" + random_hex(8);
   Status s = create_producer();
   if (!s) throw std::runtime_error(s.message());
-  if (revoking) return;  // the rebalance under way assigns anew
   // Shutting down (fenced at the last commit): the consumer closes next, and
   // librdkafka asserts when a subscription made just before its close is
   // still there when it is destroyed.
   if (shutdown_.load()) return;
+  // Within a rebalance callback: rejoin once it has returned.
+  if (in_rebalance_) {
+    resubscribe_ = true;
+    return;
+  }
+  rejoin();
+}
+
+void StreamThread::rejoin() {
+  // Unsubscribing revokes what is still assigned (on_revoked lets it go).
   consumer_->unsubscribe();
-  s = consumer_->subscribe(rt_.source_topics);
+  Status s = consumer_->subscribe({rt_.anchor_topic});
   if (!s) throw std::runtime_error(s.message());
   state_ = State::kStarting;
 }
 
-void StreamThread::recover(StreamsProducer::TxnError error, const std::string& message,
-                           bool revoking) {
+void StreamThread::recover(StreamsProducer::TxnError error, const std::string& message) {
   using TxnError = StreamsProducer::TxnError;
   rt_.metrics->aborted_transactions_total.fetch_add(1);
   if (error == TxnError::kFenced) {
-    rejoin_after_fence(message, revoking);
+    rejoin_after_fence(message);
     return;
   }
   if (error == TxnError::kFatal) {
@@ -136,7 +144,7 @@ void StreamThread::recover(StreamsProducer::TxnError error, const std::string& m
     std::string abort_message;
     TxnError r = producer_->abort_transaction(&abort_message);
     if (r == TxnError::kFenced) {
-      rejoin_after_fence(abort_message, revoking);
+      rejoin_after_fence(abort_message);
       return;
     }
     if (r != TxnError::kNone) {
@@ -159,7 +167,7 @@ void StreamThread::recover(StreamsProducer::TxnError error, const std::string& m
   }
   // Shutting down: nothing to revive for. The tasks close without their
   // failed transaction; the next owner resumes from the last commit.
-  if (revoking || shutdown_.load()) {
+  if (shutdown_.load()) {
     tasks_->close_all(false);
   } else {
     revive_tasks();

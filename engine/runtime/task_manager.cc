@@ -236,7 +236,15 @@ void TaskManager::close(Entry& e, bool clean) {
 void TaskManager::close_all(bool clean) {
   for (auto& [id, e] : tasks_) close(*e, clean);
   forget_running();
-  close_suspended();
+}
+
+void TaskManager::close_tasks(const std::set<TaskId>& ids, bool clean) {
+  for (const TaskId& id : ids) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    close(*it->second, clean);
+    tasks_.erase(it);
+  }
 }
 
 void TaskManager::forget_running() {
@@ -245,44 +253,6 @@ void TaskManager::forget_running() {
   multi_input_.clear();
   restoring_ = 0;
   last_route_ = nullptr;
-}
-
-void TaskManager::suspend_all() {
-  for (auto& [id, e] : tasks_) {
-    if (e->restoring) {
-      close(*e, true);
-      continue;
-    }
-    if (reader_) reader_->remove(*e->task);
-    Suspended s;
-    for (const auto& q : e->inputs.partitions()) s.committed[q->tp] = q->committed;
-    s.task = std::move(e->task);
-    suspended_[id] = std::move(s);
-  }
-  forget_running();
-}
-
-std::unique_ptr<StreamTask> TaskManager::take_suspended(const TaskId& id,
-                                                        const TopicPartitionOffsets& positions) {
-  auto it = suspended_.find(id);
-  if (it == suspended_.end()) return nullptr;
-  Suspended s = std::move(it->second);
-  suspended_.erase(it);
-  bool current = true;
-  for (const auto& [tp, offset] : s.committed) {
-    auto p = positions.find(tp);
-    current = current && p != positions.end() && p->second == offset;
-  }
-  if (current) return std::move(s.task);
-  log::info("task {}: committed by another member since it was suspended; closing it",
-            s.task->task_id());
-  close_task(*s.task, true);
-  return nullptr;
-}
-
-void TaskManager::close_suspended() {
-  for (auto& [id, s] : suspended_) close_task(*s.task, true);
-  suspended_.clear();
 }
 
 void TaskManager::close_task(StreamTask& task, bool clean) {

@@ -125,24 +125,10 @@ class TaskManager {
   // nothing is recorded, and the caller recovers the tasks.
   bool commit(Committer& committer, bool enforce_checkpoints);
 
-  // Closes every task (clean: flushed, checkpointed state kept as committed),
-  // and those suspended (clean: their state is committed).
+  // Closes every task (clean: flushed, checkpointed state kept as committed).
   void close_all(bool clean);
-
-  // Rebalances (the eager protocol revokes every partition, then assigns):
-  // after a commit, takes the running tasks out of service but keeps them —
-  // stores open, state as committed — with the input positions committed;
-  // restoring tasks are closed (clean). A task assigned again is taken back
-  // (take_suspended) instead of being re-created and restored; close_suspended
-  // closes the others, clean.
-  void suspend_all();
-  // The suspended task `id`, if its inputs' committed positions are still
-  // `positions` (no other member committed them meanwhile: its state is
-  // current); null otherwise (such a task is closed, clean).
-  std::unique_ptr<StreamTask> take_suspended(const TaskId& id,
-                                             const TopicPartitionOffsets& positions);
-  void close_suspended();
-  size_t suspended_count() const { return suspended_.size(); }
+  // Closes the tasks `ids` (those it has), as close_all.
+  void close_tasks(const std::set<TaskId>& ids, bool clean);
   // Closes, dirty, the tasks that have processed since their last commit (all
   // but those restoring) and returns their ids with their input partitions:
   // reverting after a failed transaction re-creates them.
@@ -170,18 +156,13 @@ class TaskManager {
   void close(Entry& e, bool clean);
   // Closes `task`; a clean close that fails is logged and made dirty.
   static void close_task(StreamTask& task, bool clean);
-  // Drops the running tasks' entries and routes (closed or suspended).
+  // Drops the tasks' entries and routes (closed).
   void forget_running();
   void set_paused(Entry& e, bool paused);
 
   int64_t max_idle_ms_;
   ChangelogReader* reader_;
   std::map<TaskId, std::unique_ptr<Entry>> tasks_;
-  struct Suspended {
-    std::unique_ptr<StreamTask> task;
-    TopicPartitionOffsets committed;
-  };
-  std::map<TaskId, Suspended> suspended_;
   std::map<TopicPartition, Route> routes_;
   std::vector<Entry*> multi_input_;  // tasks whose records are buffered
   size_t restoring_ = 0;

@@ -397,6 +397,13 @@ TEST_F(ExactlyOnceOnRealKafka, TasksThatLeaveAndComeBackRestoreOnlyWhatWasWritte
   auto b = unbounded(dir_ + "/b");
   ASSERT_TRUE(b->start());
   ASSERT_TRUE(b->wait_for_state(KafkaStreams::State::kRunning, std::chrono::seconds(60)));
+  // The first instance hands half its tasks over (the second gets them in the
+  // cooperative protocol's second round; until then it runs with none).
+  auto handed = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (a->metrics()["rebalance-total"] == rebalances &&
+         std::chrono::steady_clock::now() < handed) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_GT(a->metrics()["rebalance-total"], rebalances);
   generate(2000, 32);
   testing::add_totals(&expected, testing::expected_totals(32, 2000));
@@ -438,7 +445,8 @@ TEST_F(ExactlyOnceOnRealKafka, ABoundedRunIsNotCompleteWhileAnotherMemberHoldsIn
   kafka::Conf conf;
   Status s = kafka::make_conf({{"bootstrap.servers", kafka_->bootstrap_servers()},
                                {"group.id", app_},
-                               {"partition.assignment.strategy", "range"},
+                               // brook's protocol: the group takes one only
+                               {"partition.assignment.strategy", "cooperative-sticky"},
                                {"enable.auto.commit", "false"},
                                {"session.timeout.ms", "6000"},
                                {"heartbeat.interval.ms", "500"}},
@@ -544,6 +552,11 @@ TEST_F(ExactlyOnceOnRealKafka, AStoreAheadOfAnOpenTransactionWaitsForItAndIsNotW
   ASSERT_TRUE(c->start());
   ASSERT_TRUE(c->wait_for_state(KafkaStreams::State::kRunning, std::chrono::seconds(30)));
   wait_rebalanced(*a, rebalances);
+  // The third instance gets them in the cooperative protocol's second round.
+  auto moved = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (c->metrics()["process-total"] == 0 && std::chrono::steady_clock::now() < moved) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   std::this_thread::sleep_for(std::chrono::seconds(1));
   int64_t c_processed = c->metrics()["process-total"];
   EXPECT_GT(c_processed, 0) << "no task moved to the third instance";

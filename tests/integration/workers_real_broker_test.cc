@@ -202,13 +202,15 @@ int64_t now_ms() {
 }
 
 // When a worker owned which task, from its log: from an assignment naming the
-// task to the next revocation, loss or shutdown, or to `end_ms` (its kill).
+// task to the revocation naming it, a loss or the shutdown, or to `end_ms`
+// (its kill).
 struct Ownership {
   S worker, task;
   int64_t from, to;
 };
 std::vector<Ownership> ownerships(const S& worker, const S& log, int64_t end_ms) {
   static const std::regex kAssigned("assigned \\d+ partitions, .*: \\[([0-9_ ]*)\\]");
+  static const std::regex kRevoked("partitions revoked: handing over \\d+ tasks \\[([0-9_ ]*)\\]");
   std::vector<Ownership> out;
   std::map<S, int64_t> open;
   auto close_all = [&](int64_t at) {
@@ -224,8 +226,15 @@ std::vector<Ownership> ownerships(const S& worker, const S& log, int64_t end_ms)
       close_all(at);
       std::istringstream ids(m[1].str());
       for (S id; ids >> id;) open[id] = at;
-    } else if (line.find("partitions revoked") != S::npos ||
-               line.find("partitions lost") != S::npos ||
+    } else if (std::regex_search(line, m, kRevoked)) {
+      std::istringstream ids(m[1].str());
+      for (S id; ids >> id;) {
+        auto it = open.find(id);
+        if (it == open.end()) continue;
+        out.push_back({worker, id, it->second, at});
+        open.erase(it);
+      }
+    } else if (line.find("partitions lost") != S::npos ||
                line.find("shutting down; committed, closing") != S::npos) {
       close_all(at);
     }
