@@ -32,7 +32,7 @@ mutations=(
   "d3-refused-send-committed|engine/kafka/streams_producer.cc|    if (send_error_ != TxnError::kNone) {|    if (false) {|Guarantees.AnOutputKafkaRefusesFailsTheRunAndCommitsNoInputAfterIt|embedded"
   "d4-failing-commit-retried-forever|engine/runtime/stream_thread_commit.cc|  if (now - *failing_since_ >= task_timeout_) {|  if (false) {|EmbeddedFaults.ACommitThatKeepsFailingFailsTheInstanceAfterTheTaskTimeout|embedded"
   "d5-failed-abort-taken-as-success|engine/runtime/stream_thread_commit.cc|      replace_producer = true;\n||EmbeddedFaults.AFailedAbortReplacesTheProducer|embedded"
-  "d6-lost-committed-as-revoked|engine/kafka/group_consumer.cc|    } else if (rd_kafka_assignment_lost(rk)) {|    } else if (false) {|ExactlyOnceOnRealKafka.SurvivesRepeatedSigkill|real"
+  "d6-lost-committed-as-revoked|engine/kafka/group_consumer.cc|    std::vector<TopicPartition> release = rd_kafka_assignment_lost(rk)|    std::vector<TopicPartition> release = false|ExactlyOnceOnRealKafka.SurvivesRepeatedSigkill|real"
   "d7-send-only-transaction-without-positions|engine/runtime/task_manager.cc|  if (offsets.empty() && in_transaction) {|  if (false) {|EmbeddedFaults.ATransactionWithSendsButNoInputStillSendsThePositions|embedded"
   "d8-changelog-offset-overwritten|engine/runtime/state_manager.cc|  offset = std::max(offset, next_offset);|  offset = next_offset;|ExactlyOnceOnRealKafka.TasksThatLeaveAndComeBack|real"
   "d8-restore-stops-at-stable-offset|engine/runtime/changelog_reader.cc|      if (end > high && !skip_tail) {|      if (false) {|ExactlyOnceOnRealKafka.AStoreAheadOfAnOpenTransactionWaitsForItAndIsNotWiped|real"

@@ -28,15 +28,15 @@ using testing::TestKafka;
 class Member final : private GroupConsumer::Listener {
  public:
   Member(const TestKafka& kafka, const S& group, const S& client_id) : client_id_(client_id) {
-    Status s = GroupConsumer::create({{"bootstrap.servers", kafka.bootstrap_servers()},
-                                      {"group.id", group},
-                                      {"client.id", client_id},
-                                      // The embedded Kafka waits for the
-                                      // others about this long at each change.
-                                      {"session.timeout.ms",
-                                       kafka.is_real_broker() ? "10000" : "3000"},
-                                      {"heartbeat.interval.ms", "300"}},
-                                     *this, &consumer_);
+    Status s =
+        GroupConsumer::create({{"bootstrap.servers", kafka.bootstrap_servers()},
+                               {"group.id", group},
+                               {"client.id", client_id},
+                               // The embedded Kafka waits for the
+                               // others about this long at each change.
+                               {"session.timeout.ms", kafka.is_real_broker() ? "10000" : "3000"},
+                               {"heartbeat.interval.ms", "300"}},
+                              *this, &consumer_);
     EXPECT_TRUE(s) << s.message();
   }
   Status subscribe(const S& topic) { return consumer_->subscribe({topic}); }
@@ -83,8 +83,7 @@ class StickyAssignment : public ::testing::Test {
  protected:
   static constexpr int kPartitions = 12;
 
-  StickyAssignment()
-      : topic_(kafka_.unique("anchor")), group_(kafka_.unique("sticky-assignment")) {
+  StickyAssignment() : topic_(kafka_.unique("anchor")), group_(kafka_.unique("sticky-assignment")) {
     Status s = kafka_.create_topic(topic_, kPartitions);
     EXPECT_TRUE(s) << s.message();
   }
@@ -100,7 +99,8 @@ class StickyAssignment : public ::testing::Test {
   // threads of a process that stops).
   void remove(const std::vector<S>& client_ids) {
     std::vector<std::thread> closing;
-    for (const S& id : client_ids) closing.emplace_back([m = members_.at(id).get()] { m->close(); });
+    for (const S& id : client_ids)
+      closing.emplace_back([m = members_.at(id).get()] { m->close(); });
     for (std::thread& t : closing) t.join();
     for (const S& id : client_ids) members_.erase(id);
   }
