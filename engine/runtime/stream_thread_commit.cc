@@ -92,7 +92,8 @@ void StreamThread::rejoin_after_fence(const std::string& message) {
   // directory runs elsewhere): the same id again would fence it in turn, and
   // the two would take turns forever. Zombies stay fenced without it: the
   // broker refuses offsets of an old group generation in a transaction.
-  txn_id_suffix_ = "-" + random_hex(8);
+  txn_id_suffix_ = "-";
+  txn_id_suffix_ += random_hex(8);
   Status s = create_producer();
   if (!s) throw std::runtime_error(s.message());
   // Shutting down (fenced at the last commit): the consumer closes next, and
