@@ -1,9 +1,10 @@
 // GroupConsumer: a stream thread's member of the application's consumer group —
-// subscribing, polling batches, taking revoked and assigned partitions (through
-// its Listener; the cooperative protocol, so only partitions that move), pausing them, and looking
-// up, rewinding to and committing offsets: the thread's librdkafka consumer calls in one place, as
-// values and TopicPartitions instead of partition lists. One per StreamThread; used on that thread
-// only (the Listener is called from within poll()).
+// subscribing, polling batches, taking revoked and assigned partitions
+// (through its Listener; cooperative, so only those that move), pausing them,
+// and looking up, rewinding to and committing offsets: the thread's librdkafka
+// consumer calls in one place, as values and TopicPartitions instead of
+// partition lists. One per StreamThread; used on that thread only (the
+// Listener is called from within poll()).
 #pragma once
 
 #include <chrono>
