@@ -291,6 +291,14 @@ std::set<TaskId> StreamThread::tasks_of(const std::vector<TopicPartition>& ancho
 
 void StreamThread::on_assigned(const std::vector<TopicPartition>& added) {
   rt_.metrics->rebalance_total.fetch_add(1);
+  if (shutdown_.load() || state_.load() == State::kError) {
+    // Stopping (another thread of the instance leaving may hand this one its
+    // partitions while it closes): take nothing; the close revokes them and
+    // the group gives them to a member that stays.
+    Status s = consumer_->assign({});
+    if (!s) throw std::runtime_error(s.message());
+    return;
+  }
   std::set<TaskId> ids = tasks_of(added);
   std::vector<TopicPartition> inputs;
   for (const TaskId& id : ids) {
