@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -96,13 +97,22 @@ class BrokerFaults : public ::testing::Test {
     KafkaStreams streams(demo::build_running_totals(purchases_, totals_), c);
     ASSERT_TRUE(streams.start());
     ASSERT_EQ(streams.run_until_signal(), 0) << streams.error();
-    // The generator's idempotent producer wrote each purchase once (else the
-    // totals below could not be exact, whatever brook does).
-    EXPECT_EQ(kafka_->read_all(purchases_).size(), static_cast<size_t>(kPurchases))
-        << "the input holds duplicates";
     testing::TotalsSeen seen = testing::read_totals(*kafka_, totals_, /*read_committed=*/true);
     EXPECT_EQ(seen.not_growing, 0u) << "a committed total repeated or went back";
-    testing::expect_totals_equal(testing::expected_totals(31, kPurchases, kRate), seen.latest);
+    // Exactly-once counts each record of the input once, as Kafka holds it.
+    // The generator's idempotent producer may have written a purchase twice:
+    // when the only broker dies under it, librdkafka can bump its epoch and
+    // retry a batch the broker had written (seen once in CI: 20,006 records
+    // for 20,000 purchases, no delivery error). The check counts those twice.
+    testing::InputTotals input = testing::input_totals(*kafka_, purchases_, 31, kPurchases, kRate);
+    EXPECT_EQ(input.missing, 0u) << "the generator's purchases are not all in the input";
+    EXPECT_EQ(input.unknown, 0u) << "the input holds records the generator did not write";
+    if (input.repeated > 0) {
+      std::cout << "the input holds " << input.repeated
+                << " purchases twice (the generator's producer retried them across the fault); "
+                   "the totals must count them twice\n";
+    }
+    testing::expect_totals_equal(input.totals, seen.latest);
     if (HasFailure()) ADD_FAILURE() << "the worker's log:\n" << worker.log();
   }
 

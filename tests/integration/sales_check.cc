@@ -20,20 +20,65 @@
 
 namespace brook::testing {
 
+namespace {
+
+void add_purchase(std::map<std::string, demo::RunningTotal>* totals, const demo::Purchase& p) {
+  demo::RunningTotal& e = (*totals)[p.product_id];
+  e.product_id = p.product_id;
+  e.transactions += 1;
+  e.quantities += p.quantity;
+  e.sales.value += p.total_cents;
+  e.event_time = std::max(e.event_time, demo::SalesModel::format_time(p.time_us));
+}
+
+// The first `n` purchases the generator writes with `seed` at `rate`.
+std::vector<demo::Purchase> generated_purchases(uint64_t seed, int64_t n, double rate,
+                                                int64_t start_us) {
+  demo::SalesModel model(seed, start_us);
+  int64_t gap_us = rate > 0 ? static_cast<int64_t>(1e6 / rate) : 1000;  // as the generator
+  std::vector<demo::Purchase> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out.push_back(model.next_purchase(gap_us));
+  return out;
+}
+
+}  // namespace
+
 std::map<std::string, demo::RunningTotal> expected_totals(uint64_t seed, int64_t n, double rate,
                                                           int64_t start_us) {
   std::map<std::string, demo::RunningTotal> out;
-  demo::SalesModel model(seed, start_us);
-  int64_t gap_us = rate > 0 ? static_cast<int64_t>(1e6 / rate) : 1000;  // as the generator
-  for (int64_t i = 0; i < n; ++i) {
-    demo::Purchase p = model.next_purchase(gap_us);
-    demo::RunningTotal& e = out[p.product_id];
-    e.product_id = p.product_id;
-    e.transactions += 1;
-    e.quantities += p.quantity;
-    e.sales.value += p.total_cents;
-    e.event_time = std::max(e.event_time, demo::SalesModel::format_time(p.time_us));
+  for (const demo::Purchase& p : generated_purchases(seed, n, rate, start_us))
+    add_purchase(&out, p);
+  return out;
+}
+
+InputTotals input_totals(TestKafka& kafka, const std::string& topic, uint64_t seed, int64_t n,
+                         double rate, int64_t start_us) {
+  InputTotals out;
+  // Each purchase by the exact record the generator writes for it: how often
+  // it was generated, and how often the topic holds it.
+  struct Count {
+    demo::Purchase purchase;
+    size_t generated = 0;
+    size_t held = 0;
+  };
+  std::map<std::string, Count> counts;
+  for (demo::Purchase& p : generated_purchases(seed, n, rate, start_us)) {
+    add_purchase(&out.totals, p);
+    Count& c = counts[demo::SalesModel::purchase_json(p)];
+    c.purchase = std::move(p);
+    ++c.generated;
   }
+  for (const ConsumedRecord& r : kafka.read_all(topic)) {
+    auto it = r.value ? counts.find(*r.value) : counts.end();
+    if (it == counts.end()) {
+      ++out.unknown;
+    } else if (++it->second.held > it->second.generated) {
+      ++out.repeated;
+      add_purchase(&out.totals, it->second.purchase);
+    }
+  }
+  for (const auto& [value, c] : counts) out.missing += c.generated - std::min(c.held, c.generated);
   return out;
 }
 

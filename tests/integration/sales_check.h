@@ -29,6 +29,19 @@ constexpr int64_t kSalesStartUs = 1669907853000000;
 std::map<std::string, demo::RunningTotal> expected_totals(uint64_t seed, int64_t n, double rate = 0,
                                                           int64_t start_us = kSalesStartUs);
 
+// The purchases in `topic` compared with the first `n` the generator writes
+// with `seed` at `rate` (as expected_totals), record by record.
+struct InputTotals {
+  // The running totals of the records the topic holds: those of the `n`
+  // purchases, plus each purchase the topic holds more than once again.
+  std::map<std::string, demo::RunningTotal> totals;
+  size_t missing = 0;   // purchases of the `n` the topic lacks
+  size_t repeated = 0;  // records beyond the first of the same purchase
+  size_t unknown = 0;   // records that are none of the `n` purchases
+};
+InputTotals input_totals(TestKafka& kafka, const std::string& topic, uint64_t seed, int64_t n,
+                         double rate = 0, int64_t start_us = kSalesStartUs);
+
 // Adds the totals of `more` (another run of purchases) to `into`.
 void add_totals(std::map<std::string, demo::RunningTotal>* into,
                 const std::map<std::string, demo::RunningTotal>& more);
